@@ -1,0 +1,1 @@
+"""Authentication of CDS clients (CDS Hooks JWT). See ``cds_service.auth.jwt``."""

@@ -1,0 +1,139 @@
+"""The CDS Hooks response model: one place that guarantees the spec's rules for every card.
+
+Rules enforced at construction (``cds-hooks.md`` section 3): ``uuid`` on every card and suggestion,
+``summary`` under 140 characters, ``indicator`` in info/warning/critical, ``source.label``,
+``selectionBehavior`` whenever there are suggestions (``at-most-one``) with at most one recommended
+suggestion, ``description`` on every action, ``resourceId`` (and no resource) on deletes, ``display``
+on every override reason. :func:`dump_response` leaves out every ``None`` and empty value, so no
+``null``, ``""``, ``[]`` or ``{}`` reaches a client (except the top-level ``cards: []``).
+"""
+
+from __future__ import annotations
+
+import uuid as _uuid
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+MAX_SUMMARY = 139
+
+
+def new_uuid() -> str:
+    return str(_uuid.uuid4())
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Coding(_Model):
+    system: str = Field(min_length=1)
+    code: str = Field(min_length=1)
+    display: str | None = None
+
+
+class OverrideReason(Coding):
+    display: str = Field(min_length=1)  # cds-resp-4
+
+
+class Source(_Model):
+    label: str = Field(min_length=1)
+    url: str | None = None
+    icon: str | None = None
+    topic: Coding | None = None
+
+
+class Action(_Model):
+    type: Literal["create", "update", "delete"]
+    description: str = Field(min_length=1)  # cds-resp-5
+    resource: dict[str, Any] | None = None
+    resourceId: str | None = None
+
+    @model_validator(mode="after")
+    def _shape(self) -> "Action":
+        if self.type in ("create", "update") and not self.resource:
+            raise ValueError(f"{self.type} action needs a resource")
+        if self.type == "delete" and (not self.resourceId or self.resource is not None):
+            raise ValueError("delete action needs resourceId and no resource (cds-resp-2)")
+        return self
+
+
+class Suggestion(_Model):
+    label: str = Field(min_length=1)
+    uuid: str = Field(default_factory=new_uuid)
+    isRecommended: bool | None = None
+    actions: tuple[Action, ...] = ()
+
+
+class Link(_Model):
+    label: str = Field(min_length=1)
+    url: str = Field(min_length=1)
+    type: Literal["absolute", "smart"] = "absolute"
+    appContext: str | None = None
+
+    @model_validator(mode="after")
+    def _app_context(self) -> "Link":
+        if self.appContext is not None and self.type != "smart":
+            raise ValueError("appContext only on smart links (cds-resp-3)")
+        return self
+
+
+class Card(_Model):
+    uuid: str = Field(default_factory=new_uuid)
+    summary: str = Field(min_length=1, max_length=MAX_SUMMARY)
+    detail: str | None = None
+    indicator: Literal["info", "warning", "critical"]
+    source: Source
+    suggestions: tuple[Suggestion, ...] = ()
+    selectionBehavior: Literal["at-most-one"] | None = None
+    overrideReasons: tuple[OverrideReason, ...] = ()
+    links: tuple[Link, ...] = ()
+
+    @field_validator("summary")
+    @classmethod
+    def _summary_not_blank(cls, v: str) -> str:
+        if not v.strip():
+            raise ValueError("summary is blank")
+        return v
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_selection(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("suggestions") and not data.get("selectionBehavior"):
+            data = {**data, "selectionBehavior": "at-most-one"}
+        return data
+
+    @model_validator(mode="after")
+    def _suggestions(self) -> "Card":
+        if self.suggestions and self.selectionBehavior is None:
+            raise ValueError("selectionBehavior is required with suggestions (cds-resp-6)")
+        if sum(1 for s in self.suggestions if s.isRecommended) > 1:
+            raise ValueError("at most one recommended suggestion with at-most-one (cds-resp-1)")
+        return self
+
+
+class CdsResponse(_Model):
+    cards: tuple[Card, ...] = ()
+    systemActions: tuple[Action, ...] = ()
+
+
+def _prune(value: Any) -> Any:
+    """Drop None and empty containers/strings recursively."""
+    if isinstance(value, dict):
+        out = {}
+        for k, v in value.items():
+            v = _prune(v)
+            if v is None or v == "" or v == [] or v == {}:
+                continue
+            out[k] = v
+        return out
+    if isinstance(value, (list, tuple)):
+        return [p for p in (_prune(v) for v in value) if not (p is None or p == "" or p == [] or p == {})]
+    return value
+
+
+def dump_response(response: CdsResponse) -> dict[str, Any]:
+    """The JSON-ready response: pruned of empties, with ``cards`` always present."""
+    body = _prune(response.model_dump(mode="json"))
+    body["cards"] = body.get("cards", [])
+    return body

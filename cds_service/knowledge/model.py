@@ -1,0 +1,244 @@
+"""Typed, read-only view of the guideline knowledge in ``fhir_profiles/``.
+
+The loader (``cds_service.knowledge.loader``) reads the FHIR artifacts once at start-up and builds
+one :class:`Knowledge`. Everything downstream (facts, rules, cards, prefetch templates) reads codes,
+doses, thresholds and evidence from here, never from literals in Python.
+
+Names used as keys are stable identifiers shared by all layers:
+
+* value set ids: :data:`VALUE_SETS` (``ValueSet.id`` in ``fhir_profiles/``);
+* nutrient ids: :data:`NUTRIENTS` (``ActivityDefinition.id`` is ``supplement-<nutrient>``);
+* parameter names: :data:`PARAMETERS` (``Parameters.parameter.name`` in the thresholds resource);
+* recommendation codes: ``CodeSystem`` ``bone-health-recommendation`` (``card.source.topic``).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Mapping
+
+# --- code systems -------------------------------------------------------------------------
+SNOMED = "http://snomed.info/sct"
+ICD10 = "http://hl7.org/fhir/sid/icd-10"
+ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm"
+ICPC1NL = "http://hl7.org/fhir/sid/icpc-1-nl"
+ICPC2 = "http://hl7.org/fhir/sid/icpc-2"
+ATC = "http://www.whocc.no/atc"
+RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
+LOINC = "http://loinc.org"
+UCUM = "http://unitsofmeasure.org"
+
+# --- value set ids (conditions, procedures) -----------------------------------------------
+VALUE_SETS: tuple[str, ...] = (
+    # indications (guideline decision 1)
+    "osteoporosis",
+    "osteopenia",
+    "fragility-fracture",  # coded as osteoporotic / pathological fracture
+    "major-osteoporotic-site-fracture",  # hip, vertebra, wrist, proximal humerus (fragile at 50+)
+    "fracture",  # any fracture (recent fracture = onset within the configured window)
+    "menopause",  # postmenopausal / menopausal / premature or surgical menopause state
+    "anorexia-nervosa",
+    "diabetes",
+    "malabsorption",  # malabsorption, IBD, coeliac, short bowel
+    "bariatric-surgery",  # Condition status codes and Procedure codes
+    "immobility",
+    "protein-metabolism-disorder",
+    "long-term-steroid-status",  # Z79.52: glucocorticoid fallback
+    # safety conditions (terminology section 4)
+    "hypercalcaemia",
+    "hyperparathyroidism",
+    "kidney-stones",
+    "sarcoidosis",
+    "ckd-severe",  # CKD stage 4-5, dialysis
+    "er-positive-breast-cancer",
+    "adrenal-insufficiency",
+    "pregnancy",
+    "breastfeeding",
+    "immunosuppression",
+    # medication groups (match by code first, then by name/brand, for every group)
+    "glucocorticoid-systemic",
+    "bone-drug",  # bisphosphonates, denosumab, teriparatide, romosozumab, raloxifene, ...
+    "vitamin-d",  # plain D (D3, D2, calcifediol) incl. combinations that contain D
+    "active-vitamin-d",  # alfacalcidol, calcitriol
+    "calcium",  # calcium salts and combinations that contain calcium
+    "magnesium",
+    "vitamin-k2",
+    "vitamin-k1",  # context only: reversal agent, never a K2 duplicate
+    "soy-isoflavones",
+    "ipriflavone",
+    "vka",  # acenocoumarol, fenprocoumon, warfarin
+    "levothyroxine",
+    "bisphosphonate-oral",
+    "tetracycline",
+    "fluoroquinolone",
+    "thiazide",
+    "digoxin",
+    "integrase-inhibitor",
+    "oral-iron",
+    "eltrombopag",
+    "tamoxifen",
+    "aromatase-inhibitor",
+    "theophylline",
+    # labs (LOINC)
+    "lab-25ohd",
+    "lab-calcium",
+    "lab-calcium-corrected",
+    "lab-albumin",
+    "lab-egfr",
+    "lab-creatinine",
+    "lab-lymphocytes",
+)
+
+NUTRIENTS: tuple[str, ...] = (
+    "calcium",
+    "magnesium",
+    "vitamin-d",
+    "vitamin-k2",
+    "soy-isoflavones",
+    "ipriflavone",
+)
+
+# Parameters resource ``bone-health-parameters``: name -> meaning. Values are numbers (valueDecimal /
+# valueInteger) or UCUM Quantities (valueQuantity); units below are what the loader guarantees.
+PARAMETERS: Mapping[str, str] = MappingProxyType(
+    {
+        "adult-age": "years; no cards below it",
+        "fragility-fracture-age": "years; site fractures at or above it are fragility fractures",
+        "recent-fracture-months": "months; any fracture with onset within is an indication",
+        "soy-age-proxy": "years; women at or above it count as around/after menopause",
+        "gc-long-term-days": "days of systemic glucocorticoid exposure within the lookback",
+        "gc-lookback-days": "days",
+        "gc-short-course-max-days": "days; a course of at most this length is a short course",
+        "gc-short-courses-min": "count of short courses within the lookback",
+        "gc-gap-bridge-days": "days; gaps up to this are bridged when merging exposure",
+        "gc-high-dose-pe-mg": "mg/day prednisolone-equivalent for 'high dose'",
+        "gc-replacement-hydrocortisone-mg": "mg/day hydrocortisone; at or below in adrenal insufficiency does not count",
+        "supplement-recent-dispense-days": "days; a dispense this recent counts as 'already taken'",
+        "vitd-target-low-nmol": "nmol/L",
+        "vitd-target-high-nmol": "nmol/L",
+        "vitd-target-low-ngml": "ng/mL (guideline's own unit)",
+        "vitd-target-high-ngml": "ng/mL",
+        "vitd-severe-below-nmol": "nmol/L",
+        "vitd-deficient-below-nmol": "nmol/L",
+        "vitd-high-above-nmol": "nmol/L; above: possibly too high (warning)",
+        "vitd-toxic-above-nmol": "nmol/L; above: toxic range (critical)",
+        "vitd-plausible-min-nmol": "nmol/L",
+        "vitd-plausible-max-nmol": "nmol/L",
+        "vitd-ngml-to-nmol": "factor",
+        "vitd-current-months": "months; an older result is history",
+        "vitd-check-after-days": "days after start / dose change",
+        "vitd-check-window-days": "days; length of the proposed lab order's occurrence window",
+        "vitd-dose-change-fraction": "relative change in daily dose that restarts the clock",
+        "calcium-high-mmol": "mmol/L (albumin-corrected); above: warning, hold Ca/D",
+        "calcium-critical-mmol": "mmol/L; above: critical",
+        "calcium-mgdl-to-mmol": "divisor: mg/dL / this = mmol/L",
+        "calcium-albumin-reference-gl": "g/L in the correction formula",
+        "calcium-albumin-factor": "mmol/L per g/L in the correction formula",
+        "egfr-magnesium-min": "mL/min/1.73m2; below: magnesium warning",
+        "lab-current-months": "months; eGFR / calcium older than this are not current",
+    }
+)
+
+
+def fold(text: str) -> str:
+    """Lower-case and strip accents, so 'Vitamine D3' and 'genisteïne' match their terms."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+@dataclass(frozen=True, slots=True)
+class Quantity:
+    """A value with a UCUM unit code (``ug``, ``mg``, ``nmol/L``, ``[iU]``)."""
+
+    value: float
+    unit: str
+
+
+@dataclass(frozen=True, slots=True)
+class Coding:
+    system: str
+    code: str
+    display: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CodeSet:
+    """One ValueSet as hashed lookups: exact codes, code prefixes (ATC / ICD groups), text terms."""
+
+    id: str
+    codes: frozenset[tuple[str, str]] = frozenset()
+    prefixes: tuple[tuple[str, str], ...] = ()
+    terms: tuple[str, ...] = ()  # folded (see :func:`fold`) substrings: names, brands, synonyms
+
+    def matches_coding(self, system: str | None, code: str | None) -> bool:
+        if not system or not code:
+            return False
+        if (system, code) in self.codes:
+            return True
+        return any(system == s and code.startswith(p) for s, p in self.prefixes)
+
+    def matches_text(self, text: str | None) -> bool:
+        if not text or not self.terms:
+            return False
+        folded = fold(text)
+        return any(term in folded for term in self.terms)
+
+
+@dataclass(frozen=True, slots=True)
+class Nutrient:
+    """A supplement the guideline proposes, from its ActivityDefinition."""
+
+    id: str  # one of NUTRIENTS
+    canonical: str  # ActivityDefinition.url (for MedicationRequest.instantiatesCanonical)
+    product: tuple[Coding, ...]  # productCodeableConcept codings (ATC, RxNorm, ...)
+    dose: Quantity | None  # guideline daily dose as a structured UCUM quantity; None: never auto-filled (K2)
+    dose_low: Quantity | None  # printed range, if any (vitamin D 20-25 ug)
+    dose_high: Quantity | None
+    upper_limit: Quantity | None  # tolerable upper intake per day (decision 12)
+    evidence_dots: int  # the guideline's dots (of 3)
+    quality_of_evidence: str  # evidence-quality code mapped from the dots
+    plan_action: str  # PlanDefinition.action.id
+    proposable: bool = True  # False for ipriflavone (information only)
+
+
+@dataclass(frozen=True, slots=True)
+class LabOrderTemplate:
+    """The 25(OH)D check from its ActivityDefinition (kind ServiceRequest)."""
+
+    canonical: str
+    code: tuple[Coding, ...]
+    category: tuple[Coding, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RecommendationCode:
+    code: str
+    display: str
+    system: str
+
+
+@dataclass(frozen=True)
+class Knowledge:
+    """Everything the engine knows, loaded and checked once."""
+
+    version: str  # PlanDefinition.version: the rule version shown on cards
+    guideline_title: str
+    guideline_url: str | None
+    value_sets: Mapping[str, CodeSet]
+    nutrients: Mapping[str, Nutrient]
+    parameters: Mapping[str, float | Quantity]
+    lab_order: LabOrderTemplate
+    recommendation_system: str
+    recommendations: Mapping[str, RecommendationCode] = field(default_factory=dict)
+
+    def vs(self, name: str) -> CodeSet:
+        return self.value_sets[name]
+
+    def param(self, name: str) -> float:
+        value = self.parameters[name]
+        return value.value if isinstance(value, Quantity) else value
+
+    def topic(self, code: str) -> RecommendationCode:
+        return self.recommendations[code]
