@@ -1,0 +1,155 @@
+"""Daily-dose totals per nutrient across draft and current products (guideline decision 12).
+
+Pure arithmetic over :class:`~cds_service.facts.model.MedicationUse` records: each record's
+``nutrients`` already holds its daily amount (weekly or monthly regimens as daily averages, calcium
+and magnesium as elemental amounts where the product says so). This module sums them per nutrient
+and compares the total with the guideline dose and the upper limit from
+:class:`~cds_service.knowledge.model.Nutrient`. Vitamin K2 is never dose-checked (decision 4).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Iterable
+
+from cds_service.facts.model import Amount, MedicationUse
+from cds_service.knowledge.model import Nutrient, Quantity, fold
+
+NEVER_DOSE_CHECKED = frozenset({"vitamin-k2"})  # decision 4: the clinician confirms any K2 dose
+
+_MASS_IN_UG = {"ug": 1.0, "mg": 1000.0, "g": 1_000_000.0}
+_EPS = 1e-6  # daily averages of weekly/monthly regimens are not exact
+
+
+class DoseVerdict(StrEnum):
+    WITHIN = "within"  # inside the guideline range (or nothing to compare with)
+    BELOW = "below"  # below the guideline range
+    ABOVE = "above"  # above the guideline range, not above the upper limit
+    OVER_LIMIT = "over-limit"  # above the tolerable upper intake
+
+
+@dataclass(frozen=True, slots=True)
+class Contribution:
+    """One product's daily amount of a nutrient."""
+
+    medication: MedicationUse
+    amount: Amount
+
+
+@dataclass(frozen=True, slots=True)
+class NutrientTotal:
+    """The summed daily amount of one nutrient, with the products it came from.
+
+    ``unknown`` holds products that contain the nutrient but whose dose could not be computed (or
+    whose unit cannot be converted): the total is then a lower bound and ``complete`` is False.
+    """
+
+    nutrient: str
+    total: Amount
+    contributions: tuple[Contribution, ...]
+    unknown: tuple[MedicationUse, ...] = ()
+
+    @property
+    def complete(self) -> bool:
+        return not self.unknown
+
+    @property
+    def has_draft(self) -> bool:
+        return any(c.medication.draft for c in self.contributions) or any(m.draft for m in self.unknown)
+
+
+def convert(value: float, unit: str, to: str) -> float | None:
+    """Convert between mass units (``ug``, ``mg``, ``g``); None when they are not both mass units."""
+    if unit == to:
+        return value
+    src, dst = _MASS_IN_UG.get(unit), _MASS_IN_UG.get(to)
+    if src is None or dst is None:
+        return None
+    return value * src / dst
+
+
+def _same_record(a: MedicationUse, b: MedicationUse, nutrient: str) -> bool:
+    """A request and its dispense or statement for the same product and dose count once."""
+    return (
+        not a.draft
+        and not b.draft
+        and a.kind != b.kind
+        and fold(a.source.display) == fold(b.source.display)
+        and a.nutrients.get(nutrient) == b.nutrients.get(nutrient)
+    )
+
+
+def daily_total(nutrient: str, medications: Iterable[MedicationUse], unit: str) -> NutrientTotal:
+    """Sum the daily amount of ``nutrient`` over ``medications`` (already filtered to current + drafts).
+
+    ``unit`` is the unit of the total (the guideline dose's unit). Records of the same product in
+    different forms (a request and its dispense, same name and dose) are counted once.
+    """
+    contributions: list[Contribution] = []
+    unknown: list[MedicationUse] = []
+    total = 0.0
+    for med in medications:
+        if nutrient not in med.groups and nutrient not in med.nutrients:
+            continue
+        amount = med.nutrients.get(nutrient)
+        value = convert(amount.value, amount.unit, unit) if amount else None
+        if value is None:
+            unknown.append(med)
+            continue
+        if any(_same_record(c.medication, med, nutrient) for c in contributions):
+            continue
+        contributions.append(Contribution(med, amount))
+        total += value
+    return NutrientTotal(nutrient, Amount(total, unit), tuple(contributions), tuple(unknown))
+
+
+def guideline_range(nutrient: Nutrient) -> tuple[Quantity, Quantity] | None:
+    """The printed range (vitamin D 20-25 ug), else the single guideline dose; None when there is none."""
+    if nutrient.dose_low is not None and nutrient.dose_high is not None:
+        return nutrient.dose_low, nutrient.dose_high
+    if nutrient.dose is not None:
+        return nutrient.dose, nutrient.dose
+    return None
+
+
+def total_unit(nutrient: Nutrient) -> str:
+    """The unit totals are expressed in: the guideline dose's, else the upper limit's (``ug`` for D)."""
+    for quantity in (nutrient.dose, nutrient.dose_low, nutrient.upper_limit):
+        if quantity is not None:
+            return quantity.unit
+    return "ug" if nutrient.id == "vitamin-d" else "mg"
+
+
+def dose_checked(nutrient: Nutrient) -> bool:
+    """Whether totals of this nutrient are compared at all (never K2, never information-only ones)."""
+    return nutrient.id not in NEVER_DOSE_CHECKED and nutrient.proposable and (
+        guideline_range(nutrient) is not None or nutrient.upper_limit is not None
+    )
+
+
+def _in(quantity: Quantity, unit: str) -> float | None:
+    return convert(quantity.value, quantity.unit, unit)
+
+
+def verdict(total: NutrientTotal, nutrient: Nutrient) -> DoseVerdict:
+    """Compare a total with the upper limit and the guideline range.
+
+    An incomplete total (a product's dose unknown) is a lower bound: it can be over the limit or
+    above the range, but is never called below the range.
+    """
+    if not dose_checked(nutrient):
+        return DoseVerdict.WITHIN
+    value, unit = total.total.value, total.total.unit
+    limit = _in(nutrient.upper_limit, unit) if nutrient.upper_limit else None
+    if limit is not None and value > limit + _EPS:
+        return DoseVerdict.OVER_LIMIT
+    bounds = guideline_range(nutrient)
+    if bounds is None:
+        return DoseVerdict.WITHIN
+    low, high = _in(bounds[0], unit), _in(bounds[1], unit)
+    if high is not None and value > high + _EPS:
+        return DoseVerdict.ABOVE
+    if low is not None and value < low - _EPS and total.complete:
+        return DoseVerdict.BELOW
+    return DoseVerdict.WITHIN
