@@ -150,6 +150,7 @@ class LabOrder:
     authored: date | None
     draft: bool = False
     selected: bool = False
+    occurrence: date | None = None  # planned date (occurrenceDateTime / occurrencePeriod.start), if any
 
 
 @dataclass(frozen=True, slots=True)
