@@ -1,0 +1,1 @@
+"""Benchmarks for the bone-health CDS service: ``python -m bench`` (see README, Performance)."""
