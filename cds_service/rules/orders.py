@@ -1,0 +1,360 @@
+"""Order-hook rules: advice at the moment of ordering (order-select, order-sign).
+
+Draft orders reach the rules as ``MedicationUse(draft=True)`` and ``LabOrder(draft=True)``. A rule
+here fires only when at least one draft order it is about is *in scope*: on ``order-select`` the
+selected drafts, on ``order-sign`` every draft (the final check). What is not specific to orders
+(the supplement proposals, the interaction checks) is reused from the patient-view modules.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, timedelta
+from typing import Callable, Iterable
+
+from cds_service.facts.model import Domain, Indication, IndicationKind, LabOrder, MedicationUse, Sex
+from cds_service.knowledge.model import NUTRIENTS
+from cds_service.rules import doses, lines
+from cds_service.rules.context import RuleContext
+from cds_service.rules.labs import target_line, vitd_clock
+from cds_service.rules.model import Category, LabOrderProposal, Line, Recommendation, Severity
+from cds_service.rules.proposals import bone_supplements
+from cds_service.rules.safety import SAFETY_RULES
+
+ORDER_HOOKS = ("order-select", "order-sign")
+
+# Routes that do not make a glucocorticoid systemic (decision 2).
+LOCAL_ROUTES = frozenset({"inhalation", "nasal", "topical", "cutaneous", "ophthalmic", "otic", "rectal"})
+
+OrderRule = Callable[[RuleContext], list[Recommendation]]
+
+
+# --- scope --------------------------------------------------------------------------------------
+
+
+def in_scope(order: MedicationUse | LabOrder, hook: str) -> bool:
+    """A draft the hook advises on: the selections on order-select, every draft on order-sign."""
+    return order.draft and (order.selected or hook != "order-select")
+
+
+def scoped(ctx: RuleContext, group: str) -> tuple[MedicationUse, ...]:
+    """Draft orders in a medication group that the hook advises on."""
+    return tuple(m for m in ctx.facts.medications if group in m.groups and in_scope(m, ctx.hook))
+
+
+def current(ctx: RuleContext, group: str) -> tuple[MedicationUse, ...]:
+    """Medication the patient takes now (on file, not a draft)."""
+    return tuple(m for m in ctx.facts.meds(group, drafts=False))
+
+
+def _refs(uses: Iterable[MedicationUse]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(r for u in uses for r in (u.resource_id or u.source.reference,) if r))
+
+
+# --- glucocorticoids without bone protection ----------------------------------------------------
+
+
+def planned_days(use: MedicationUse, today: date) -> int | None:
+    """Planned duration in days of a draft order; None when it has no end (ongoing)."""
+    if use.end is None:
+        return None
+    return (use.end - (use.start or today)).days + 1
+
+
+def meets_long_term(use: MedicationUse, ctx: RuleContext) -> bool:
+    """Decision 2 for a draft: ongoing, or planned >= 3 months, or completing the definition together
+    with the exposure already on file (days within the lookback, or the fourth short course)."""
+    if use.route in LOCAL_ROUTES:
+        return False
+    days = planned_days(use, ctx.today)
+    if days is None or days >= ctx.param("gc-long-term-days"):
+        return True
+    exposure = ctx.facts.glucocorticoids
+    if exposure is None:
+        return False
+    if exposure.long_term or exposure.days_exposed + days >= ctx.param("gc-long-term-days"):
+        return True
+    short = days <= ctx.param("gc-short-course-max-days")
+    return short and exposure.short_courses + 1 >= ctx.param("gc-short-courses-min")
+
+
+def has_bone_protection(ctx: RuleContext) -> bool:
+    """An active (or ordered) bone drug, or both calcium and vitamin D."""
+    return ctx.taking_any("bone-drug") or (ctx.taking_any("calcium") and ctx.taking_any("vitamin-d"))
+
+
+def gc_line(use: MedicationUse, ctx: RuleContext) -> Line:
+    days = planned_days(use, ctx.today)
+    params = {"drug": lines.source_label(use.source), "start": use.start or ctx.today}
+    if days is None:
+        return Line("fact.gc-draft.ongoing", params)
+    return Line("fact.gc-draft.planned", {**params, "days": days})
+
+
+def gc_bone_protection(ctx: RuleContext) -> list[Recommendation]:
+    """``gc-bone-protection``: a draft long-term systemic glucocorticoid without bone protection.
+
+    The card is the combined supplement recommendation (built by ``proposals.bone_supplements``
+    with the draft glucocorticoid as the indication), the glucocorticoid named as the reason, and
+    fracture-risk assessment and drug treatment first.
+    """
+    if IndicationKind.GLUCOCORTICOIDS.value in ctx.config.disabled_triggers:
+        return []
+    drafts = [d for d in scoped(ctx, "glucocorticoid-systemic") if meets_long_term(d, ctx)]
+    if not drafts or has_bone_protection(ctx):
+        return []
+    added = tuple(Indication(IndicationKind.GLUCOCORTICOIDS, d.source, d.start or ctx.today) for d in drafts)
+    facts = replace(ctx.facts, indications=ctx.facts.indications + added)
+    cards = bone_supplements(RuleContext(facts, ctx.knowledge, ctx.config, ctx.hook))
+    if not cards:
+        return []
+    card = cards[0]
+    injected = [lines.indication_line(i) for i in added]
+    drug = ", ".join(dict.fromkeys(lines.source_label(d.source) for d in drafts))
+    return [
+        replace(
+            card,
+            code="gc-bone-protection",
+            summary=Line("summary.gc-bone-protection", {"drug": drug}),
+            facts=(*(gc_line(d, ctx) for d in drafts), Line("fact.gc-no-bone-protection"),
+                   *(f for f in card.facts if f not in injected)),
+            advice=(Line("advice.gc-drug-treatment-first"), *(a for a in card.advice if a.key != "advice.drug-treatment")),
+            rule="gc_bone_protection",
+        )
+    ]
+
+
+# --- vitamin D and its 25(OH)D check ------------------------------------------------------------
+
+
+def _after_days(ctx: RuleContext) -> int:
+    return int(ctx.param("vitd-check-after-days"))
+
+
+def _restarts_clock(draft: MedicationUse, on_file: tuple[MedicationUse, ...], ctx: RuleContext) -> bool:
+    """A draft vitamin D starts (or changes) supplementation unless it repeats a current product's dose."""
+    amount = draft.nutrients.get("vitamin-d")
+    if amount is None:
+        return True
+    change = ctx.param("vitd-dose-change-fraction")
+    for use in on_file:
+        old = use.nutrients.get("vitamin-d")
+        if old is not None and old.unit == amount.unit and abs(amount.value - old.value) < change * old.value:
+            return False
+    return True
+
+
+def vitd_order_check(ctx: RuleContext) -> list[Recommendation]:
+    """``vitd-recheck`` on a draft vitamin D: propose the 25(OH)D check 8 weeks after its start.
+
+    Not when the draft repeats a current product's dose (a renewal does not restart the clock), nor
+    when a 25(OH)D order (on file or draft) is already planned for a day after the start.
+    """
+    on_file = current(ctx, "vitamin-d")
+    drafts = [d for d in scoped(ctx, "vitamin-d") if _restarts_clock(d, on_file, ctx)]
+    if not drafts:
+        return []
+    start = min(d.start or ctx.today for d in drafts)
+    # An order for a day after the start is the check; one on the start day is a baseline test.
+    if any(_order_date(o, ctx) > start for o in ctx.facts.lab_orders):
+        return []
+    check = start + timedelta(days=_after_days(ctx))
+    window_end = check + timedelta(days=int(ctx.param("vitd-check-window-days")))
+    unchecked = () if ctx.known(Domain.LAB_ORDERS) else (Line("unchecked.lab-orders"),)
+    return [
+        Recommendation(
+            code="vitd-recheck",
+            category=Category.LAB,
+            severity=Severity.INFO,
+            summary=Line("summary.vitd-recheck.order", {"date": check, "weeks": _after_days(ctx) // 7}),
+            facts=(lines.medication_line("fact.vitd-draft", drafts, date=start),),
+            advice=(Line("advice.vitd-recheck", {"weeks": _after_days(ctx) // 7}), target_line(ctx.knowledge)),
+            unchecked=unchecked,
+            lab_order=LabOrderProposal(start=check, end=window_end, reason_references=_refs(drafts)),
+            rule="vitd_order_check",
+        )
+    ]
+
+
+def _order_date(order: LabOrder, ctx: RuleContext) -> date:
+    """When a 25(OH)D order is for: its planned occurrence, else its authored date, else today."""
+    return order.occurrence or order.authored or ctx.today
+
+
+def vitd_recheck_early(ctx: RuleContext) -> list[Recommendation]:
+    """``vitd-recheck-early``: a draft 25(OH)D order after vitamin D started but < 8 weeks after."""
+    found = vitd_clock(ctx)
+    orders = [o for o in ctx.facts.lab_orders if in_scope(o, ctx.hook)]
+    if found is None or not orders:
+        return []
+    start, clock, episode = found
+    meaningful = clock + timedelta(days=_after_days(ctx))
+    early = [o for o in orders if clock < _order_date(o, ctx) < meaningful]
+    if not early:
+        return []
+    when = min(_order_date(o, ctx) for o in early)
+    facts = [lines.medication_line("fact.vitd-start", [u for u in episode if u.active], date=start)]
+    if clock != start:
+        facts.append(Line("fact.vitd-dose-change", {"date": clock}))
+    facts.append(Line("fact.lab-order-draft", {"date": when, "days": (when - clock).days}))
+    return [
+        Recommendation(
+            code="vitd-recheck-early",
+            category=Category.INFO,
+            severity=Severity.INFO,
+            summary=Line("summary.vitd-recheck-early", {"date": meaningful}),
+            facts=tuple(facts),
+            advice=(
+                Line("advice.vitd-recheck-early", {"weeks": _after_days(ctx) // 7, "date": meaningful}),
+                target_line(ctx.knowledge),
+            ),
+            rule="vitd_recheck_early",
+        )
+    ]
+
+
+# --- duplicates and dose totals -----------------------------------------------------------------
+
+
+def duplicate_supplement(ctx: RuleContext) -> list[Recommendation]:
+    """``duplicate-supplement``: a draft supplement of a nutrient the patient already takes."""
+    out = []
+    for nutrient in NUTRIENTS:
+        drafts, taken = scoped(ctx, nutrient), current(ctx, nutrient)
+        if not drafts or not taken:
+            continue
+        out.append(
+            Recommendation(
+                code="duplicate-supplement",
+                category=Category.INFO,
+                severity=Severity.INFO,
+                summary=Line("summary.duplicate-supplement", {"nutrient": lines.nutrient_name(nutrient)}),
+                facts=(
+                    lines.medication_line("fact.duplicate.draft", drafts),
+                    lines.medication_line("fact.duplicate.current", taken),
+                ),
+                advice=(Line("advice.duplicate-supplement"),),
+                rule="duplicate_supplement",
+            )
+        )
+    return out
+
+
+def _amount_params(amount_value: float, unit: str) -> dict[str, object]:
+    return {"value": round(amount_value, 1), "unit": lines.unit(unit)}
+
+
+def dose_lines(total: doses.NutrientTotal, ctx: RuleContext) -> list[Line]:
+    """The arithmetic: each product's daily amount, the total, the guideline range and the limit."""
+    nutrient = ctx.knowledge.nutrients[total.nutrient]
+    unit = total.total.unit
+    out = []
+    for c in total.contributions:
+        key = "fact.dose.product.draft" if c.medication.draft else "fact.dose.product.current"
+        out.append(Line(key, {"drug": lines.source_label(c.medication.source), **_amount_params(c.amount.value, c.amount.unit)}))
+    if total.unknown:
+        out.append(lines.medication_line("fact.dose.unknown", total.unknown))
+    out.append(Line("fact.dose.total", _amount_params(total.total.value, unit)))
+    bounds = doses.guideline_range(nutrient)
+    if bounds is not None:
+        low, high = bounds
+        params = {"low": low.value, "high": high.value, "unit": lines.unit(low.unit)}
+        out.append(Line("fact.dose.guideline" if low == high else "fact.dose.guideline-range", params))
+    if nutrient.upper_limit is not None:
+        out.append(Line("fact.dose.limit", _amount_params(nutrient.upper_limit.value, nutrient.upper_limit.unit)))
+    return out
+
+
+def dose_totals(ctx: RuleContext) -> list[Recommendation]:
+    """``dose-upper-limit`` (warning) / ``dose-guideline-range`` (info) for each nutrient a draft adds.
+
+    Never for vitamin K2 (decision 4); never a suggestion that rewrites a draft dose.
+    """
+    out = []
+    for nutrient_id in NUTRIENTS:
+        nutrient = ctx.knowledge.nutrients.get(nutrient_id)
+        if nutrient is None or not doses.dose_checked(nutrient) or not scoped(ctx, nutrient_id):
+            continue
+        uses = [m for m in ctx.facts.medications if m.draft or m.active]
+        total = doses.daily_total(nutrient_id, uses, doses.total_unit(nutrient))
+        found = doses.verdict(total, nutrient)
+        if found is doses.DoseVerdict.WITHIN:
+            continue
+        over = found is doses.DoseVerdict.OVER_LIMIT
+        code = "dose-upper-limit" if over else "dose-guideline-range"
+        params = {"nutrient": lines.nutrient_name(nutrient_id), **_amount_params(total.total.value, total.total.unit)}
+        advice = [Line(f"advice.{code}")]
+        if nutrient_id == "calcium" and found is doses.DoseVerdict.BELOW:
+            advice.append(Line("advice.dose.calcium-diet"))
+        unchecked = () if ctx.known(Domain.MEDICATIONS) else (Line("unchecked.medications"),)
+        out.append(
+            Recommendation(
+                code=code,
+                category=Category.SAFETY if over else Category.INFO,
+                severity=Severity.WARNING if over else Severity.INFO,
+                summary=Line(f"summary.{code}" if over else f"summary.{code}.{found.value}", params),
+                facts=tuple(dose_lines(total, ctx)),
+                advice=tuple(advice),
+                unchecked=unchecked,
+                rule="dose_totals",
+            )
+        )
+    return out
+
+
+# --- safety: the patient-view checks, for the drafts the hook advises on -------------------------
+
+
+def _without(ctx: RuleContext, use: MedicationUse) -> RuleContext:
+    facts = replace(ctx.facts, medications=tuple(m for m in ctx.facts.medications if m is not use))
+    return RuleContext(facts, ctx.knowledge, ctx.config, ctx.hook)
+
+
+def order_safety(ctx: RuleContext) -> list[Recommendation]:
+    """Every safety rule of ``safety.py`` (drafts count as medication, both directions), kept only
+    when an in-scope draft takes part: the card changes or disappears without it."""
+    drafts = [m for m in ctx.facts.medications if in_scope(m, ctx.hook)]
+    if not drafts:
+        return []
+    out: list[Recommendation] = []
+    for rule in SAFETY_RULES:
+        cards = rule(ctx)
+        if cards and any(rule(_without(ctx, d)) != cards for d in drafts):
+            out += cards
+    return out
+
+
+def soy_male(ctx: RuleContext) -> list[Recommendation]:
+    """A draft soy isoflavone order for a man: probably less effective (decision 5)."""
+    drafts = scoped(ctx, "soy-isoflavones")
+    if ctx.facts.sex is not Sex.MALE or not drafts:
+        return []
+    return [
+        Recommendation(
+            code="bone-supplements",
+            category=Category.INFO,
+            severity=Severity.INFO,
+            summary=Line("summary.order-soy-men"),
+            facts=(lines.medication_line("fact.soy-draft", drafts),),
+            advice=(Line("advice.soy-men"),),
+            rule="soy_male",
+        )
+    ]
+
+
+ORDER_RULES: tuple[OrderRule, ...] = (
+    order_safety,
+    gc_bone_protection,
+    dose_totals,
+    duplicate_supplement,
+    soy_male,
+    vitd_order_check,
+    vitd_recheck_early,
+)
+
+
+def evaluate_orders(ctx: RuleContext) -> list[Recommendation]:
+    """All order-hook rules for one evaluation (the engine applies site switches and ordering)."""
+    if ctx.hook not in ORDER_HOOKS:
+        return []
+    return [card for rule in ORDER_RULES for card in rule(ctx)]
