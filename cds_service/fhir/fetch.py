@@ -1,0 +1,195 @@
+"""GET JSON from one EHR FHIR server with the call's bearer token, within a deadline.
+
+The token only ever goes to URLs under the FHIR base given in the hook request: same scheme, host
+and port, and a path inside the base path. ``next`` links elsewhere are refused, redirects are not
+followed (see :mod:`cds_service.fhir.client`). Failures become a short reason (``"http 401"``,
+``"timeout"``, ``"not-fhir"`` ...) in :class:`FetchError`; nothing here logs a URL, a token or a body.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass, field
+
+import httpx
+import orjson
+
+from cds_service.fhir.bundle import entries, has_error_entry, next_link, resource_type
+
+logger = logging.getLogger("cds_service.fhir")
+
+MAX_PAGES = 10  # pages per search, the first one included
+MAX_BODY_BYTES = 8 * 1024 * 1024
+
+
+class FetchError(Exception):
+    """A fetch failed; ``reason`` is short and safe to log."""
+
+    def __init__(self, reason: str, status: int | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.status = status
+
+
+@dataclass
+class SearchResult:
+    """The resources gathered for one search; ``complete`` is False if pages could not be had."""
+
+    resources: list[dict] = field(default_factory=list)
+    complete: bool = True
+    problem: str | None = None
+
+
+def normalise_base(fhir_server: str | None) -> str | None:
+    """The FHIR base URL without a trailing slash, or ``None`` if it is not a usable http(s) URL."""
+    if not isinstance(fhir_server, str) or not fhir_server.strip():
+        return None
+    try:
+        url = httpx.URL(fhir_server.strip())
+    except (httpx.InvalidURL, TypeError, ValueError):
+        return None
+    if url.scheme not in ("http", "https") or not url.host or url.userinfo:
+        return None
+    if url.query or url.fragment or _has_dot_segment(url.path):
+        return None
+    return str(url.copy_with(path=url.path.rstrip("/") or "/")).rstrip("/")
+
+
+class FhirFetcher:
+    """Fetches from one FHIR base with one token, sharing the call's deadline."""
+
+    def __init__(
+        self, client: httpx.AsyncClient, base: str, access_token: str | None, deadline: float
+    ) -> None:
+        self._client = client
+        self._base = base
+        self._base_url = httpx.URL(base + "/")
+        self._deadline = deadline
+        self._headers = {"Accept": "application/fhir+json"}
+        if access_token:
+            self._headers["Authorization"] = f"Bearer {access_token}"
+
+    def url_for(self, relative: str) -> str:
+        """Absolute URL of a path relative to the base (an expanded template)."""
+        return f"{self._base}/{relative.lstrip('/')}"
+
+    def allowed(self, url: str) -> str | None:
+        """``url`` made absolute and normalised if the token may be sent there, else ``None``."""
+        try:
+            target = self._base_url.join(url)
+        except (httpx.InvalidURL, TypeError, ValueError):
+            return None
+        base = self._base_url
+        if (target.scheme, target.host, target.port) != (base.scheme, base.host, base.port):
+            return None
+        if target.userinfo or _has_dot_segment(target.path):
+            return None
+        base_path = base.path.rstrip("/")
+        if not (target.path == base_path or target.path.startswith(base_path + "/")):
+            return None
+        return str(target.copy_with(fragment=None))
+
+    async def get_json(self, url: str, label: str, page: int = 1) -> dict:
+        """GET ``url`` and return the FHIR resource in its body; raise :class:`FetchError`."""
+        remaining = self._deadline - time.monotonic()
+        if remaining <= 0:
+            raise FetchError("timeout")
+        started = time.monotonic()
+        status: int | None = None
+        try:
+            async with asyncio.timeout(remaining):
+                async with self._client.stream("GET", url, headers=self._headers) as response:
+                    status = response.status_code
+                    if status != 200:
+                        raise FetchError(f"http {status}", status)
+                    body = await _read_capped(response)
+        except FetchError as error:
+            _log(label, page, error.reason, started)
+            raise
+        except (TimeoutError, httpx.TimeoutException):
+            _log(label, page, "timeout", started)
+            raise FetchError("timeout", status) from None
+        except httpx.HTTPError as error:
+            _log(label, page, f"connection ({type(error).__name__})", started)
+            raise FetchError("connection", status) from None
+        try:
+            resource = orjson.loads(body)
+        except orjson.JSONDecodeError:
+            resource = None
+        if resource_type(resource) is None:
+            _log(label, page, "not-fhir", started)
+            raise FetchError("not-fhir", status)
+        _log(label, page, str(status), started)
+        return resource
+
+    async def read(self, relative: str, label: str) -> dict:
+        """GET one resource (an instance read) by URL relative to the base."""
+        return await self.get_json(self.url_for(relative), label)
+
+    async def search(self, relative: str, label: str) -> SearchResult:
+        """GET a search by relative URL and follow its ``next`` links."""
+        url = self.url_for(relative)
+        first = await self.get_json(url, label)
+        if resource_type(first) != "Bundle":
+            if resource_type(first) == "OperationOutcome":
+                raise FetchError("operation-outcome")
+            return SearchResult([first])  # a read template: one resource
+        if has_error_entry(first):
+            raise FetchError("operation-outcome")
+        return await self.follow(first, label, seen={self.allowed(url) or url})
+
+    async def follow(self, bundle: dict, label: str, seen: set[str] | None = None) -> SearchResult:
+        """The resources of ``bundle`` and of the pages its ``next`` links lead to."""
+        result = SearchResult(entries(bundle))
+        seen = set(seen or ())
+        pages = 1
+        while (link := next_link(bundle)) is not None:
+            url = self.allowed(link)
+            if url is None:
+                return _incomplete(result, "next-link-refused", label)
+            if url in seen:
+                result.problem = "paging-loop"  # every page of the cycle was read: data is whole
+                logger.warning("fhir paging loop key=%s pages=%d", label, pages)
+                return result
+            if pages >= MAX_PAGES:
+                return _incomplete(result, "page-cap", label)
+            seen.add(url)
+            pages += 1
+            try:
+                bundle = await self.get_json(url, label, page=pages)
+            except FetchError as error:
+                return _incomplete(result, f"{error.reason} (page {pages})", label)
+            if resource_type(bundle) != "Bundle" or has_error_entry(bundle):
+                return _incomplete(result, f"not-a-page (page {pages})", label)
+            result.resources.extend(entries(bundle))
+        return result
+
+
+def _incomplete(result: SearchResult, reason: str, label: str) -> SearchResult:
+    logger.warning("fhir paging stopped key=%s reason=%s", label, reason)
+    result.complete = False
+    result.problem = reason
+    return result
+
+
+async def _read_capped(response: httpx.Response) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.aiter_bytes():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise FetchError("too-large", response.status_code)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _has_dot_segment(path: str) -> bool:
+    return any(segment in (".", "..") for segment in path.split("/"))
+
+
+def _log(label: str, page: int, outcome: str, started: float) -> None:
+    elapsed_ms = (time.monotonic() - started) * 1000
+    level = logging.INFO if outcome == "200" else logging.WARNING
+    logger.log(level, "fhir fetch key=%s page=%d status=%s ms=%.1f", label, page, outcome, elapsed_ms)
