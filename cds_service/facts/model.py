@@ -135,6 +135,7 @@ class LabResult:
     problem: str | None = None
     corrected: bool = False  # calcium: albumin-corrected
     unit_flagged: bool = False  # converted from a mis-coded unit (pmol/L) and should be shown as such
+    comparator: str | None = None  # "<", "<=", ">", ">=" from valueQuantity: value is a bound
 
     @property
     def determinate(self) -> bool:
