@@ -1,0 +1,633 @@
+"""Write the golden patients (``patients/*.json``) from the compact definitions below.
+
+Run ``.venv/bin/python -m tests.golden.build_fixtures`` after editing a case; the JSON files are
+what the tests read and are committed. Expectations follow the guideline's product decisions
+(``shared/guideline/README.md``) only; where the decisions leave room, a card is ``optional`` or a
+constraint is left out.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tests.golden.fhir_builders import (
+    ATC,
+    CLOCK,
+    GPK,
+    ICD10,
+    ICPC,
+    LOINC,
+    RXNORM,
+    SNOMED,
+    SPCU,
+    Json,
+    ago,
+    bundle,
+    cc,
+    condition,
+    dispense,
+    dosage,
+    hook_instance,
+    observation,
+    patient,
+    request,
+    service_request,
+    statement,
+)
+
+OUT = Path(__file__).parent / "patients"
+
+# --- concepts (codes from shared/reference/terminology.md, with displays) -----------------
+OSTEOPOROSIS_NL = cc((ICPC, "L95", "Osteoporose"), text="Osteoporose")
+OSTEOPOROSIS = cc((SNOMED, "64859006", "Osteoporosis"), (ICD10, "M81.9", "Osteoporosis, unspecified"), text="Osteoporosis")
+HIP_FRACTURE = cc((SNOMED, "359817006", "Closed fracture of hip"), (ICD10, "S72.0", "Fracture of neck of femur"), text="Heupfractuur")
+WRIST_FRACTURE = cc(
+    (SNOMED, "263199001", "Fracture of distal end of radius"), (ICD10, "S52.5", "Fracture of lower end of radius"),
+    text="Distale radiusfractuur",
+)
+ANOREXIA = cc((ICPC, "P86", "Anorexia nervosa/boulimie"), (SNOMED, "56882008", "Anorexia nervosa"), text="Anorexia nervosa")
+PREGNANCY = cc((SNOMED, "77386006", "Pregnant"), (ICPC, "W78", "Zwangerschap"), text="Zwangerschap")
+SARCOIDOSIS = cc((SNOMED, "31541009", "Sarcoidosis"), (ICD10, "D86.9", "Sarcoidosis, unspecified"), text="Sarcoïdose")
+PMR = cc((SNOMED, "65323003", "Polymyalgia rheumatica"), (ICD10, "M35.3", "Polymyalgia rheumatica"), text="Polymyalgia rheumatica")
+ASTHMA = cc((ICPC, "R96", "Astma"), (SNOMED, "195967001", "Asthma"), text="Astma")
+COPD = cc((ICPC, "R95", "COPD"), (SNOMED, "13645005", "Chronic obstructive lung disease"), text="COPD")
+AF = cc((ICPC, "K78", "Atriumfibrilleren/-fladderen"), (SNOMED, "49436004", "Atrial fibrillation"), text="Atriumfibrilleren")
+HYPERTENSION = cc((ICPC, "K86", "Hypertensie zonder orgaanbeschadiging"), (SNOMED, "38341003", "Hypertensive disorder"), text="Hypertensie")
+HYPOTHYROID = cc((ICPC, "T86", "Hypothyreoïdie/myxoedeem"), text="Hypothyreoïdie")
+DIABETES2 = cc((ICPC, "T90", "Diabetes mellitus type 2"), (SNOMED, "44054006", "Diabetes mellitus type 2"), text="Diabetes mellitus type 2")
+CKD4 = cc((SNOMED, "431857002", "Chronic kidney disease stage 4"), (ICD10, "N18.4", "Chronic kidney disease, stage 4"), text="Chronische nierschade stadium 4")
+BREAST_CANCER = cc((ICPC, "X76", "Maligniteit borst"), (SNOMED, "254837009", "Malignant neoplasm of breast"), text="Mammacarcinoom, ER-positief")
+
+VITD_NMOL = cc((LOINC, "14635-7", "25-Hydroxyvitamin D3 [Moles/volume] in Serum or Plasma"), text="25-OH vitamine D")
+VITD_NGML = cc((LOINC, "62292-8", "25-Hydroxyvitamin D3+25-Hydroxyvitamin D2 [Mass/volume] in Serum or Plasma"), text="25-OH vitamine D")
+VITD3_NGML = cc((LOINC, "1989-3", "25-Hydroxyvitamin D3 [Mass/volume] in Serum or Plasma"), text="25-OH vitamin D3")
+CALCIUM_MMOL = cc((LOINC, "2000-8", "Calcium [Moles/volume] in Serum or Plasma"), text="Calcium")
+CALCIUM_MGDL = cc((LOINC, "17861-6", "Calcium [Mass/volume] in Serum or Plasma"), text="Calcium")
+EGFR = cc((LOINC, "33914-3", "Glomerular filtration rate/1.73 sq M.predicted [Volume Rate/Area] in Serum or Plasma by Creatinine-based formula (MDRD)"), text="eGFR (MDRD)")
+
+COLECALCIFEROL = cc((ATC, "A11CC05", "colecalciferol"), (RXNORM, "2418", "Cholecalciferol"), text="Colecalciferol 800 IE tablet")
+COLECALCIFEROL_NL = cc((GPK, "109975", "Colecalciferol 25 microgram (1000 IE) tablet"), text="Vitamine D3 1000 IE tablet")
+ALFACALCIDOL = cc((ATC, "A11CC03", "alfacalcidol"), text="Alfacalcidol 0,25 microgram capsule (Etalpha)")
+CALCI_CHEW_D3 = cc(
+    (ATC, "A12AX", "Calcium, combinations with vitamin D and/or other drugs"),
+    text="Calciumcarbonaat/colecalciferol (Calci Chew D3) kauwtablet 1,25 g/800 IE",
+)
+CALCIUM_CARBONATE = cc((ATC, "A12AA04", "calcium carbonate"), (RXNORM, "1897", "Calcium Carbonate"), text="Calciumcarbonaat 1,25 g kauwtablet (500 mg Ca)")
+MAGNESIUM = cc((ATC, "A12CC04", "magnesium citrate"), text="Magnesiumcitraat tablet 200 mg elementair magnesium")
+MK7 = cc(text="Vitamine K2 (menaquinon-7, MenaQ7) 180 microgram capsule")
+SOY = cc(text="Soja-isoflavonen 40 mg tablet")
+IPRIFLAVONE = cc((ATC, "M05BX01", "ipriflavone"), text="Ipriflavon 200 mg tablet")
+THEOPHYLLINE = cc((ATC, "R03DA04", "theophylline"), (RXNORM, "10438", "Theophylline"), text="Theofylline retard 300 mg tablet")
+ACENOCOUMAROL = cc((ATC, "B01AA07", "acenocoumarol"), text="Acenocoumarol 1 mg tablet")
+SINTROM = cc((GPK, "13552", "Sintrom mitis 1 mg tablet"), text="Sintrom mitis 1 mg tablet")
+PREDNISOLONE = cc((ATC, "H02AB06", "prednisolone"), (RXNORM, "8638", "prednisolone"), text="Prednisolon 5 mg tablet")
+HCTZ = cc((ATC, "C03AA03", "hydrochlorothiazide"), (RXNORM, "5487", "Hydrochlorothiazide"), text="Hydrochloorthiazide 12,5 mg tablet")
+TAMOXIFEN = cc((ATC, "L02BA01", "tamoxifen"), (RXNORM, "10324", "Tamoxifen"), text="Tamoxifen 20 mg tablet")
+ALENDRONATE_D = cc(
+    (ATC, "M05BB03", "alendronic acid and colecalciferol"),
+    text="Alendroninezuur/colecalciferol 70 mg/5600 IE tablet (Fosavance)",
+)
+LEVOTHYROXINE = cc((ATC, "H03AA01", "levothyroxine sodium"), (RXNORM, "10582", "Levothyroxine"), text="Levothyroxine 100 microgram tablet (Thyrax Duotab)")
+
+D3_DAILY = dosage("1 tablet per dag (20 microgram)", 20, "ug")
+D3_1000 = dosage("1 tablet per dag (25 microgram)", 25, "ug")
+ONE_A_DAY = dosage("1 maal per dag 1 stuk", 1, "{tbl}")
+ALFA = dosage("1 capsule per dag (0,25 microgram)", 0.25, "ug")
+MG_DAILY = dosage("1 tablet per dag (200 mg magnesium)", 200, "mg")
+K2_DAILY = dosage("1 capsule per dag (180 microgram)", 180, "ug")
+SOY_DAILY = dosage("1 tablet per dag", 40, "mg")
+IPRI_TID = dosage("3 maal per dag 200 mg", 200, "mg", frequency=3)
+THEO_BID = dosage("2 maal per dag 300 mg", 300, "mg", frequency=2)
+ACENO = dosage("volgens schema trombosedienst", None, None)
+PRED_10 = dosage("1 maal per dag 10 mg", 10, "mg")
+PRED_30 = dosage("1 maal per dag 30 mg, 7 dagen", 30, "mg")
+HCTZ_DAILY = dosage("1 maal per dag 12,5 mg", 12.5, "mg")
+TAMOX_DAILY = dosage("1 maal per dag 20 mg", 20, "mg")
+WEEKLY = dosage("1 tablet per week", 1, "{tbl}", period=1, period_unit="wk")
+LEVO_DAILY = dosage("1 maal per dag 100 microgram, nuchter", 100, "ug")
+CA_DAILY = dosage("1 kauwtablet per dag (500 mg calcium)", 500, "mg")
+
+KEYS = (
+    "patient",
+    "conditions",
+    "procedures",
+    "medicationRequests",
+    "medicationStatements",
+    "medicationDispenses",
+    "labOrders",
+    "vitaminD",
+    "calcium",
+    "kidney",
+)
+
+ALL5 = ["calcium", "magnesium", "soy-isoflavones", "vitamin-d", "vitamin-k2"]
+ALL4 = ["calcium", "magnesium", "vitamin-d", "vitamin-k2"]
+
+
+@dataclass
+class Case:
+    slug: str
+    description: str
+    patient: Json
+    expect: list[dict[str, Any]]
+    language: str = "nl"
+    exact: bool = True
+    conditions: list[Json] = field(default_factory=list)
+    procedures: list[Json] = field(default_factory=list)
+    requests: list[Json] = field(default_factory=list)
+    statements: list[Json] = field(default_factory=list)
+    dispenses: list[Json] = field(default_factory=list)
+    lab_orders: list[Json] = field(default_factory=list)
+    vitamin_d: list[Json] = field(default_factory=list)
+    calcium: list[Json] = field(default_factory=list)
+    kidney: list[Json] = field(default_factory=list)
+    omit: tuple[str, ...] = ()  # prefetch keys the client could not provide (no fhirServer either)
+    absent: tuple[str, ...] = ()  # topics that must not appear (used with exact=False)
+    hook: str = "patient-view"
+    context: Json = field(default_factory=dict)
+
+    def fixture(self) -> Json:
+        pid = self.patient["id"]
+        searches = {
+            "conditions": self.conditions,
+            "procedures": self.procedures,
+            "medicationRequests": self.requests,
+            "medicationStatements": self.statements,
+            "medicationDispenses": self.dispenses,
+            "labOrders": self.lab_orders,
+            "vitaminD": self.vitamin_d,
+            "calcium": self.calcium,
+            "kidney": self.kidney,
+        }
+        prefetch: Json = {"patient": self.patient}
+        prefetch.update({k: bundle(*v) for k, v in searches.items()})
+        for key in self.omit:
+            prefetch.pop(key)
+        expect: Json = {"cards": self.expect, "exact": self.exact}
+        if self.absent:
+            expect["absent"] = list(self.absent)
+        out: Json = {
+            "description": self.description,
+            "clock": CLOCK,
+            "hook": self.hook,
+            "language": self.language,
+            "request": {
+                "hook": self.hook,
+                "hookInstance": hook_instance(self.slug),
+                "context": {"userId": "Practitioner/huisarts-1", "patientId": pid, **self.context},
+                "prefetch": prefetch,
+            },
+            "expect": expect,
+        }
+        if self.omit:
+            out["unobtainable"] = list(self.omit)
+        return out
+
+
+def card(topic: str | list[str], **kw: Any) -> dict[str, Any]:
+    return {"topic": topic, **kw}
+
+
+def f68(pid: str, **kw: Any) -> Json:
+    return patient(pid, "female", 68, family="de Vries", given="Maria", **kw)
+
+
+def l95(pid: str, cid: str = "c-l95", onset: int = 800) -> Json:
+    return condition(cid, pid, OSTEOPOROSIS_NL, onset_days=onset)
+
+
+def d3_60(pid: str) -> Json:
+    return statement("ms-d3", pid, COLECALCIFEROL, D3_DAILY, start_days=60)
+
+
+def cases() -> list[Case]:  # noqa: PLR0915 - one entry per golden patient
+    out: list[Case] = []
+    add = out.append
+
+    # --- terminology section 7, fixtures 1..14 -------------------------------------------
+    p = "gp01"
+    add(Case("01-f68-osteoporosis-no-supplements",
+             "F 68, L95 Osteoporose, no supplements: all four nutrients plus soy proposed (terminology §7 #1).",
+             f68(p), [card("bone-supplements", indicator="info", proposes=ALL5)],
+             conditions=[l95(p)]))
+
+    p = "gp02"
+    add(Case("02-vitd-started-60-days-no-lab",
+             "As #1, taking colecalciferol 20 µg since 60 days, no 25(OH)D since: check reminder with lab order (§7 #2).",
+             f68(p), [card("bone-supplements", proposes=["calcium", "magnesium", "soy-isoflavones", "vitamin-k2"]),
+                      card("vitd-recheck", lab_order=True)],
+             conditions=[l95(p)], statements=[d3_60(p)]))
+
+    p = "gp03"
+    add(Case("03-vitd-55-nmol-below-target",
+             "As #2 plus 25(OH)D 55 nmol/L (14635-7) 10 days ago: below the 90-100 target, info; no reminder (§7 #3).",
+             f68(p), [card("bone-supplements", proposes=["calcium", "magnesium", "soy-isoflavones", "vitamin-k2"]),
+                      card("vitd-status", indicator="info", lab_order=False, detail_contains=["55"])],
+             conditions=[l95(p)], statements=[d3_60(p)],
+             vitamin_d=[observation("obs-vitd", p, VITD_NMOL, days=10, value=55, unit="nmol/L", ucum="nmol/L")]))
+
+    p = "gp04"
+    add(Case("04-vitd-40-ngml-on-target",
+             "F 68 L95, 25(OH)D 40 ng/mL (62292-8) = 99.8 nmol/L: on target, no status card; vitamin D still proposed (§7 #4).",
+             f68(p), [card("bone-supplements", proposes=ALL5)], language="en",
+             conditions=[l95(p)],
+             vitamin_d=[observation("obs-vitd", p, VITD_NGML, days=20, value=40, unit="ng/mL", ucum="ng/mL")]))
+
+    p = "gp05"
+    add(Case("05-vitd-120-ngml-possibly-too-high",
+             "F 68 L95, not on vitamin D, 25(OH)D 120 ng/mL (1989-3) = 299.5 nmol/L: warning; vitamin D not proposed (§7 #5).",
+             f68(p), [card("bone-supplements", not_proposes=["vitamin-d"], proposes_includes=["magnesium", "vitamin-k2"]),
+                      card("vitd-status", indicator="warning", detail_contains=[["299.5", "299,5"]])],
+             language="en", conditions=[l95(p)],
+             vitamin_d=[observation("obs-vitd", p, VITD3_NGML, days=15, value=120, unit="ng/mL", ucum="ng/mL")]))
+
+    p = "gp06"
+    add(Case("06-vitd-pmol-80000-flagged",
+             "F 68 L95, 25(OH)D 80000 pmol/L: converted to 80 nmol/L (unit flagged), below target info (§7 #6).",
+             f68(p), [card("bone-supplements", proposes=ALL5),
+                      card("vitd-status", indicator="info", detail_contains=["80", "pmol"])],
+             language="en", conditions=[l95(p)],
+             vitamin_d=[observation("obs-vitd", p, VITD_NMOL, days=12, value=80000, unit="pmol/L", ucum="pmol/L")]))
+
+    p = "gp06b"
+    add(Case("06b-vitd-pmol-80-implausible",
+             "F 68 L95, 25(OH)D 80 pmol/L = 0.08 nmol/L: implausible, indeterminate card, no deficiency/critical (§7 #6b).",
+             f68(p), [card("bone-supplements", proposes_includes=["calcium", "magnesium", "vitamin-k2"]),
+                      card("vitd-status", indicator_not=["critical"], lab_order=False, detail_contains=["pmol"])],
+             language="en", conditions=[l95(p)],
+             vitamin_d=[observation("obs-vitd", p, VITD_NMOL, days=12, value=80, unit="pmol/L", ucum="pmol/L")]))
+
+    p = "gp07"
+    add(Case("07-vka-acenocoumarol-coded",
+             "F 68 L95 + acenocoumarol (B01AA07), no K2 taken: K2 not proposed. Whether a separate critical card "
+             "appears is left open (terminology §7 #7 vs §6.4 disagree).",
+             f68(p), [card("bone-supplements", not_proposes=["vitamin-k2"], proposes_includes=["calcium", "vitamin-d"]),
+                      card("safety-k2-vka", optional=True, indicator="critical", proposes=[])],
+             conditions=[l95(p), condition("c-af", p, AF, onset_days=1500)],
+             requests=[request("mr-aceno", p, ACENOCOUMAROL, ACENO, authored_days=200)]))
+
+    p = "gp07b"
+    add(Case("07b-k2-with-acenocoumarol",
+             "F 68 L95, takes MK-7 180 µg (text only) and acenocoumarol: critical K2-VKA card (decision 9, §7 #7).",
+             f68(p), [card("bone-supplements", not_proposes=["vitamin-k2"]),
+                      card("safety-k2-vka", indicator="critical", proposes=[])],
+             conditions=[l95(p), condition("c-af", p, AF, onset_days=1500)],
+             requests=[request("mr-aceno", p, ACENOCOUMAROL, ACENO, authored_days=200)],
+             statements=[statement("ms-k2", p, MK7, K2_DAILY, start_days=30)]))
+
+    p = "gp08"
+    add(Case("08-prednisolone-10mg-120-days",
+             "M 55, polymyalgia, prednisolone 10 mg/day since 120 days (ongoing): long-term high-dose GC indication (§7 #8).",
+             patient(p, "male", 55, family="Bakker", given="Henk"),
+             [card("bone-supplements", proposes=ALL4)],
+             conditions=[condition("c-pmr", p, PMR, onset_days=130)],
+             requests=[request("mr-pred", p, PREDNISOLONE, PRED_10, authored_days=120)]))
+
+    p = "gp09"
+    courses = [
+        request(f"mr-pred-{i}", p, PREDNISOLONE, PRED_30, authored_days=start, end_days=start - 6, status="completed")
+        for i, start in enumerate((330, 240, 150, 60), start=1)
+    ]
+    add(Case("09-four-prednisolone-courses",
+             "M 45, asthma, four 7-day prednisolone 30 mg courses in 12 months (28 days in all): stootkuren indication (§7 #9).",
+             patient(p, "male", 45, family="Visser", given="Peter"),
+             [card("bone-supplements", proposes=ALL4)],
+             conditions=[condition("c-asthma", p, ASTHMA, onset_days=4000)], requests=courses))
+
+    p = "gp10"
+    add(Case("10-male-72-hip-fracture",
+             "M 72, hip fracture 2 years ago (fragility fracture at 50+): proposals without soy (men: note only) (§7 #10).",
+             patient(p, "male", 72, family="Smit", given="Jan"),
+             [card("bone-supplements", proposes=ALL4)], language="en",
+             conditions=[condition("c-hip", p, HIP_FRACTURE, onset_days=730, clinical="active")]))
+
+    p = "gp11"
+    add(Case("11-magnesium-with-egfr-25",
+             "F 68 L95, takes magnesium citrate, eGFR 25: magnesium warning (§7 #11); magnesium not proposed.",
+             f68(p), [card("bone-supplements", not_proposes=["magnesium"], proposes_includes=["vitamin-k2"]),
+                      card("safety-magnesium-kidney", indicator="warning", detail_contains=["25"])],
+             conditions=[l95(p)],
+             statements=[statement("ms-mg", p, MAGNESIUM, MG_DAILY, start_days=200)],
+             kidney=[observation("obs-egfr", p, EGFR, days=30, value=25, unit="mL/min/1.73m2", ucum="mL/min/{1.73_m2}")]))
+
+    p = "gp11b"
+    add(Case("11b-egfr-25-no-magnesium",
+             "F 68 L95, no supplements, eGFR 25: magnesium not proposed (contraindication); a separate warning is optional.",
+             f68(p), [card("bone-supplements", not_proposes=["magnesium"], proposes_includes=["vitamin-k2"]),
+                      card("safety-magnesium-kidney", optional=True, indicator="warning")],
+             conditions=[l95(p)],
+             kidney=[observation("obs-egfr", p, EGFR, days=30, value=25, unit="mL/min/1.73m2", ucum="mL/min/{1.73_m2}")]))
+
+    ca_d = lambda p: statement("ms-cad", p, CALCI_CHEW_D3, ONE_A_DAY, start_days=400)  # noqa: E731
+    vitd_ok = lambda p: observation("obs-vitd", p, VITD_NMOL, days=90, value=95, unit="nmol/L", ucum="nmol/L")  # noqa: E731
+    p = "gp12"
+    add(Case("12-thiazide-ca-d-normal-calcium",
+             "F 70 L95 + hypertension, HCTZ + Calci Chew D3, serum Ca 2.40 mmol/L: note only, no safety card (§7 #12).",
+             patient(p, "female", 70, family="Mulder", given="Els"),
+             [card("bone-supplements", proposes=["magnesium", "soy-isoflavones", "vitamin-k2"])],
+             conditions=[l95(p), condition("c-htn", p, HYPERTENSION, onset_days=3000)],
+             requests=[request("mr-hctz", p, HCTZ, HCTZ_DAILY, authored_days=700)],
+             statements=[ca_d(p)], vitamin_d=[vitd_ok(p)],
+             calcium=[observation("obs-ca", p, CALCIUM_MMOL, days=20, value=2.40, unit="mmol/L", ucum="mmol/L")]))
+
+    p = "gp12b"
+    add(Case("12b-thiazide-ca-d-high-calcium",
+             "As #12 with serum Ca 2.75 mmol/L: hypercalcaemia warning (§7 #12).",
+             patient(p, "female", 70, family="Mulder", given="Els"),
+             [card("bone-supplements", not_proposes=["calcium", "vitamin-d"]),
+              card("safety-hypercalcaemia", indicator="warning", detail_contains=[["2.75", "2,75"]])],
+             conditions=[l95(p), condition("c-htn", p, HYPERTENSION, onset_days=3000)],
+             requests=[request("mr-hctz", p, HCTZ, HCTZ_DAILY, authored_days=700)],
+             statements=[ca_d(p)], vitamin_d=[vitd_ok(p)],
+             calcium=[observation("obs-ca", p, CALCIUM_MMOL, days=20, value=2.75, unit="mmol/L", ucum="mmol/L")]))
+
+    p = "gp12c"
+    add(Case("12c-calcium-mgdl-critical",
+             "F 70 L95 on Calci Chew D3, serum Ca 12.4 mg/dL (17861-6) = 3.09 mmol/L: critical hypercalcaemia (units converted).",
+             patient(p, "female", 70, family="Mulder", given="Els"),
+             [card("bone-supplements", optional=True, not_proposes=["calcium", "vitamin-d"]),
+              card("safety-hypercalcaemia", indicator="critical")],
+             language="en", conditions=[l95(p)], statements=[ca_d(p)], vitamin_d=[vitd_ok(p)],
+             calcium=[observation("obs-ca", p, CALCIUM_MGDL, days=5, value=12.4, unit="mg/dL", ucum="mg/dL")]))
+
+    p = "gp13"
+    add(Case("13-tamoxifen-with-soy",
+             "F 58 L95 + ER+ breast cancer, takes tamoxifen and soy isoflavones: soy warning (§7 #13).",
+             patient(p, "female", 58, family="de Boer", given="Ingrid"),
+             [card("bone-supplements", proposes=ALL4),
+              card("safety-soy-endocrine", indicator="warning", proposes=[])],
+             conditions=[l95(p), condition("c-bc", p, BREAST_CANCER, onset_days=900)],
+             requests=[request("mr-tam", p, TAMOXIFEN, TAMOX_DAILY, authored_days=850)],
+             statements=[statement("ms-soy", p, SOY, SOY_DAILY, start_days=100)]))
+
+    p = "gp13b"
+    add(Case("13b-tamoxifen-no-soy",
+             "F 58 L95, tamoxifen, no soy taken: soy not proposed; a separate warning is optional.",
+             patient(p, "female", 58, family="de Boer", given="Ingrid"),
+             [card("bone-supplements", proposes=ALL4),
+              card("safety-soy-endocrine", optional=True, indicator="warning", proposes=[])],
+             conditions=[l95(p)], requests=[request("mr-tam", p, TAMOXIFEN, TAMOX_DAILY, authored_days=850)]))
+
+    p = "gp14"
+    add(Case("14-ipriflavone-with-theophylline",
+             "F 66 L95 + COPD, takes ipriflavone 3x200 mg and theophylline: ipriflavone warning (§7 #14).",
+             patient(p, "female", 66, family="Meijer", given="Truus"),
+             [card("bone-supplements", not_proposes=["ipriflavone"], proposes_includes=ALL4),
+              card("safety-ipriflavone", indicator="warning", proposes=[])],
+             conditions=[l95(p), condition("c-copd", p, COPD, onset_days=2500)],
+             statements=[statement("ms-ipri", p, IPRIFLAVONE, IPRI_TID, start_days=150)],
+             requests=[request("mr-theo", p, THEOPHYLLINE, THEO_BID, authored_days=900)]))
+
+    # --- negative and edge cases -------------------------------------------------------
+    p = "gp15"
+    add(Case("15-no-indication-f62",
+             "F 62 with hypertension only: age and sex alone are no indication, no cards.",
+             patient(p, "female", 62, family="Dekker", given="Joke"), [],
+             conditions=[condition("c-htn", p, HYPERTENSION, onset_days=2000)]))
+
+    p = "gp16"
+    add(Case("16-child-with-osteoporosis-and-low-vitd",
+             "F 12 with L95 and 25(OH)D 20 nmol/L: children get no cards at all.",
+             patient(p, "female", 12, family="Vos", given="Lotte"), [],
+             conditions=[l95(p, onset=200)],
+             vitamin_d=[observation("obs-vitd", p, VITD_NMOL, days=10, value=20, unit="nmol/L", ucum="nmol/L")]))
+
+    p = "gp17"
+    add(Case("17-deceased",
+             "F 80 deceased, L95, K2 + acenocoumarol and toxic 25(OH)D on file: no cards at all.",
+             patient(p, "female", 80, family="Peters", given="Grietje", deceasedDateTime=ago(3)), [],
+             conditions=[l95(p)],
+             requests=[request("mr-aceno", p, ACENOCOUMAROL, ACENO, authored_days=300)],
+             statements=[statement("ms-k2", p, MK7, K2_DAILY, start_days=60)],
+             vitamin_d=[observation("obs-vitd", p, VITD_NMOL, days=20, value=800, unit="nmol/L", ucum="nmol/L")]))
+
+    p = "gp18"
+    add(Case("18-pregnant-anorexia",
+             "F 32, anorexia nervosa (indication) and pregnant: no proposals (a card without proposals is allowed).",
+             patient(p, "female", 32, family="Hendriks", given="Sanne"),
+             [card("bone-supplements", optional=True, proposes=[])],
+             conditions=[condition("c-an", p, ANOREXIA, onset_days=3000),
+                         condition("c-preg", p, PREGNANCY, onset_days=70, category="problem-list-item")]))
+
+    p = "gp19"
+    add(Case("19-everything-already-taken",
+             "F 70 L95, takes Calci Chew D3, magnesium, MK-7 and soy; 25(OH)D 95 nmol/L since: card shows "
+             "'already taken', nothing proposed.",
+             patient(p, "female", 70, family="Jacobs", given="Riet"),
+             [card("bone-supplements", proposes=[], lab_order=False)],
+             conditions=[l95(p)],
+             statements=[ca_d(p), statement("ms-mg", p, MAGNESIUM, MG_DAILY, start_days=400),
+                         statement("ms-k2", p, MK7, K2_DAILY, start_days=400),
+                         statement("ms-soy", p, SOY, SOY_DAILY, start_days=400)],
+             vitamin_d=[vitd_ok(p)]))
+
+    p = "gp20"
+    add(Case("20-condition-entered-in-error",
+             "F 45 with L95 entered in error and osteoporosis refuted: no indication, no cards.",
+             patient(p, "female", 45, family="Willems", given="Karin"), [],
+             conditions=[condition("c-l95", p, OSTEOPOROSIS_NL, onset_days=100, clinical=None, verification="entered-in-error"),
+                         condition("c-op", p, OSTEOPOROSIS, onset_days=100, verification="refuted")]))
+
+    p = "gp21"
+    add(Case("21-vitd-no-unit",
+             "F 68 L95, 25(OH)D value 45 without any unit: indeterminate card, never read as deficient.",
+             f68(p), [card("bone-supplements", proposes_includes=["calcium", "magnesium", "vitamin-k2"]),
+                      card("vitd-status", indicator_not=["critical"], lab_order=False)],
+             conditions=[l95(p)],
+             vitamin_d=[observation("obs-vitd", p, VITD_NMOL, days=14, value=45)]))
+
+    p = "gp22"
+    add(Case("22-vitd-implausible-1500-nmol",
+             "F 68 L95, 25(OH)D 1500 nmol/L (> 1000): implausible, indeterminate; not a toxic/critical card.",
+             f68(p), [card("bone-supplements", proposes_includes=["calcium", "magnesium", "vitamin-k2"]),
+                      card("vitd-status", indicator_not=["critical"], lab_order=False)],
+             language="en", conditions=[l95(p)],
+             vitamin_d=[observation("obs-vitd", p, VITD_NMOL, days=14, value=1500, unit="nmol/L", ucum="nmol/L")],
+             absent=("safety-vitd-excess",), exact=True))
+
+    p = "gp23"
+    add(Case("23-alendronate-colecalciferol-combination",
+             "F 72 L95, weekly alendronic acid/colecalciferol (M05BB03), 25(OH)D 94 nmol/L since: vitamin D "
+             "already taken, not proposed; spacing card optional.",
+             patient(p, "female", 72, family="Koster", given="Wil"),
+             [card("bone-supplements", not_proposes=["vitamin-d"], proposes_includes=["soy-isoflavones", "vitamin-k2"]),
+              card("safety-mineral-spacing", optional=True, indicator_not=["critical"])],
+             conditions=[l95(p)],
+             requests=[request("mr-fosa", p, ALENDRONATE_D, WEEKLY, authored_days=500)],
+             vitamin_d=[observation("obs-vitd", p, VITD_NMOL, days=60, value=94, unit="nmol/L", ucum="nmol/L")]))
+
+    p = "gp24"
+    add(Case("24-sintrom-brand-name-only",
+             "F 75 L95 + AF, 'Sintrom mitis' known only by G-Standaard code and Dutch text: VKA recognised, K2 withheld.",
+             patient(p, "female", 75, family="Prins", given="Bep"),
+             [card("bone-supplements", not_proposes=["vitamin-k2"], proposes_includes=["calcium", "vitamin-d"]),
+              card("safety-k2-vka", optional=True, indicator="critical", proposes=[])],
+             conditions=[l95(p), condition("c-af", p, AF, onset_days=1500)],
+             requests=[request("mr-sintrom", p, SINTROM, ACENO, authored_days=400)]))
+
+    p = "gp25"
+    add(Case("25-medication-data-unobtainable",
+             "F 70 L95; medication keys missing and no fhirServer: medication-dependent proposals (K2 with VKA, soy "
+             "with tamoxifen) withheld, card says what could not be checked.",
+             patient(p, "female", 70, family="Verhoeven", given="Ans"),
+             [card("bone-supplements", not_proposes=["soy-isoflavones", "vitamin-k2"])],
+             conditions=[l95(p)],
+             omit=("medicationRequests", "medicationStatements", "medicationDispenses")))
+
+    p = "gp26"
+    add(Case("26-resolved-hip-fracture-at-70",
+             "F 73, hip fracture at 70 (3 years ago), condition resolved: history counts, indication; soy proposed.",
+             patient(p, "female", 73, family="Groen", given="Dina"),
+             [card("bone-supplements", proposes=ALL5)], language="en",
+             conditions=[condition("c-hip", p, HIP_FRACTURE, onset_days=1100, clinical="resolved")]))
+
+    p = "gp27"
+    add(Case("27-vitd-36-ngml-on-target",
+             "F 68 L95, 25(OH)D 36 ng/mL: on target in its own unit (89.9 nmol/L would be below): no status card.",
+             f68(p), [card("bone-supplements", proposes=ALL5)],
+             conditions=[l95(p)],
+             vitamin_d=[observation("obs-vitd", p, VITD_NGML, days=20, value=36, unit="ng/mL", ucum="ng/mL")]))
+
+    p = "gp28"
+    add(Case("28-male-osteoporosis-no-soy",
+             "M 60, osteoporosis (SNOMED/ICD-10): soy not proposed (men), the other four are.",
+             patient(p, "male", 60, family="van Dijk", given="Kees"),
+             [card("bone-supplements", proposes=ALL4)], language="en",
+             conditions=[condition("c-op", p, OSTEOPOROSIS, onset_days=400)]))
+
+    p = "gp28b"
+    add(Case("28b-sex-parameter-male-wins",
+             "Patient.gender female, sex parameter for clinical use male-typical, age 60, L95: the parameter wins, no soy.",
+             patient(p, "female", 60, family="de Graaf", given="Robin", extension=[{
+                 "url": SPCU,
+                 "extension": [{"url": "value", "valueCodeableConcept": cc(
+                     ("http://terminology.hl7.org/CodeSystem/sex-parameter-for-clinical-use", "male-typical",
+                      "Apply male-typical setting or reference range"))}],
+             }]),
+             [card("bone-supplements", proposes=ALL4)],
+             conditions=[l95(p)]))
+
+    p = "gp29"
+    add(Case("29-vitd-60-days-pending-order",
+             "As #2 but a 25(OH)D order (active) placed 5 days ago, after the start: no reminder.",
+             f68(p), [card("bone-supplements", proposes=["calcium", "magnesium", "soy-isoflavones", "vitamin-k2"])],
+             conditions=[l95(p)], statements=[d3_60(p)],
+             lab_orders=[service_request("sr-vitd", p, VITD_NGML, authored_days=5)]))
+
+    p = "gp30"
+    add(Case("30-vitd-300-ngml-toxic",
+             "F 68 L95, not on vitamin D, 25(OH)D 300 ng/mL = 748.8 nmol/L: toxic range, a critical card (status or excess "
+             "topic); vitamin D not proposed.",
+             f68(p), [card("bone-supplements", not_proposes=["vitamin-d"]),
+                      card(["vitd-status", "safety-vitd-excess"], indicator="critical"),
+                      card("vitd-status", optional=True, indicator="critical"),
+                      card("safety-vitd-excess", optional=True, indicator="critical")],
+             language="en", conditions=[l95(p)],
+             vitamin_d=[observation("obs-vitd", p, VITD_NGML, days=7, value=300, unit="ng/mL", ucum="ng/mL")]))
+
+    p = "gp30b"
+    add(Case("30b-vitd-toxic-while-taking-d",
+             "F 68 L95, takes vitamin D3 25 µg since a year, 25(OH)D 300 ng/mL: critical excess card while on vitamin D.",
+             f68(p), [card("bone-supplements", optional=True, not_proposes=["vitamin-d"]),
+                      card("safety-vitd-excess", indicator="critical"),
+                      card("vitd-status", optional=True, indicator="critical")],
+             language="en", conditions=[l95(p)],
+             statements=[statement("ms-d3", p, COLECALCIFEROL_NL, D3_1000, start_days=365)],
+             vitamin_d=[observation("obs-vitd", p, VITD_NGML, days=7, value=300, unit="ng/mL", ucum="ng/mL")]))
+
+    p = "gp31"
+    add(Case("31-recent-wrist-fracture-m35",
+             "M 35, distal radius fracture 2 months ago: recent fracture (recovery support) is an indication.",
+             patient(p, "male", 35, family="Bos", given="Thomas"),
+             [card("bone-supplements", proposes=ALL4)], language="en",
+             conditions=[condition("c-wrist", p, WRIST_FRACTURE, onset_days=60)]))
+
+    p = "gp32"
+    add(Case("32-old-wrist-fracture-m40",
+             "M 42, wrist fracture at 40 (2 years ago, resolved): neither recent nor at 50+, no indication, no cards.",
+             patient(p, "male", 42, family="Bos", given="Ruud"), [],
+             conditions=[condition("c-wrist", p, WRIST_FRACTURE, onset_days=730, clinical="resolved")]))
+
+    p = "gp33"
+    add(Case("33-sarcoidosis-taking-vitamin-d",
+             "F 66 diabetes type 2 (indication) + sarcoidosis, takes vitamin D3: hypercalcaemia-risk warning; "
+             "neither vitamin D nor calcium proposed.",
+             patient(p, "female", 66, family="Kok", given="Hanneke"),
+             [card("bone-supplements", optional=True, not_proposes=["calcium", "vitamin-d"]),
+              card("safety-hypercalcaemia", indicator_not=["info"])],
+             conditions=[condition("c-dm", p, DIABETES2, onset_days=3000), condition("c-sarc", p, SARCOIDOSIS, onset_days=2000)],
+             statements=[statement("ms-d3", p, COLECALCIFEROL, D3_DAILY, start_days=300)],
+             vitamin_d=[observation("obs-vitd", p, VITD_NMOL, days=100, value=95, unit="nmol/L", ucum="nmol/L")]))
+
+    p = "gp34"
+    add(Case("34-alfacalcidol-plus-colecalciferol",
+             "F 70 L95 + CKD 4 on alfacalcidol, also takes plain colecalciferol: active-D duplication warning.",
+             patient(p, "female", 70, family="Lammers", given="Gerda"),
+             [card("bone-supplements", optional=True, not_proposes=["vitamin-d", "magnesium"]),
+              card("safety-active-vitd", indicator="warning"),
+              card("safety-magnesium-kidney", optional=True)],
+             conditions=[l95(p), condition("c-ckd", p, CKD4, onset_days=900)],
+             requests=[request("mr-alfa", p, ALFACALCIDOL, ALFA, authored_days=600)],
+             statements=[statement("ms-d3", p, COLECALCIFEROL, D3_DAILY, start_days=300)],
+             vitamin_d=[observation("obs-vitd", p, VITD_NMOL, days=100, value=92, unit="nmol/L", ucum="nmol/L")],
+             kidney=[observation("obs-egfr", p, EGFR, days=40, value=24, unit="mL/min/1.73m2", ucum="mL/min/{1.73_m2}")]))
+
+    p = "gp35"
+    add(Case("35-levothyroxine-with-calcium",
+             "F 64 L95 + hypothyroidism, takes levothyroxine and calcium carbonate: spacing warning (4 h).",
+             patient(p, "female", 64, family="Huisman", given="Marja"),
+             [card("bone-supplements", not_proposes=["calcium"], proposes_includes=["vitamin-d", "vitamin-k2"]),
+              card("safety-mineral-spacing", indicator="warning"),
+              card("safety-soy-levothyroxine", optional=True)],
+             conditions=[l95(p), condition("c-hypo", p, HYPOTHYROID, onset_days=5000)],
+             requests=[request("mr-levo", p, LEVOTHYROXINE, LEVO_DAILY, authored_days=1000)],
+             statements=[statement("ms-ca", p, CALCIUM_CARBONATE, CA_DAILY, start_days=200)]))
+
+    p = "gp36"
+    add(Case("36-safety-without-indication",
+             "M 50, no indication, takes MK-7 and warfarin-class acenocoumarol: the critical safety card still shows "
+             "(decision 9); no proposal card.",
+             patient(p, "male", 50, family="Jonker", given="Bert"),
+             [card("safety-k2-vka", indicator="critical", proposes=[])],
+             conditions=[condition("c-af", p, AF, onset_days=800)],
+             requests=[request("mr-aceno", p, ACENOCOUMAROL, ACENO, authored_days=700)],
+             statements=[statement("ms-k2", p, MK7, K2_DAILY, start_days=40)]))
+
+    p = "gp37"
+    add(Case("37-dispensed-vitd-gstandaard-text",
+             "F 69 L95, vitamin D3 1000 IE (G-Standaard code + Dutch text only) dispensed 30 days ago: already taken, "
+             "not proposed; too early for the check reminder.",
+             patient(p, "female", 69, family="Maas", given="Thea"),
+             [card("bone-supplements", proposes=["calcium", "magnesium", "soy-isoflavones", "vitamin-k2"])],
+             conditions=[l95(p)],
+             dispenses=[dispense("md-d3", p, COLECALCIFEROL_NL, D3_1000, days=30, supply_days=90)]))
+
+    p = "gp38"
+    add(Case("38-vitd-old-and-preliminary-results",
+             "F 68 L95, 25(OH)D 20 nmol/L final 14 months ago (history) and 15 nmol/L preliminary last week: no "
+             "current status, no status card; vitamin D proposed.",
+             f68(p), [card("bone-supplements", proposes=ALL5)],
+             conditions=[l95(p)],
+             vitamin_d=[observation("obs-vitd-old", p, VITD_NMOL, days=425, value=20, unit="nmol/L", ucum="nmol/L"),
+                        observation("obs-vitd-pre", p, VITD_NMOL, days=7, value=15, unit="nmol/L", ucum="nmol/L",
+                                    status="preliminary")]))
+
+    return out
+
+
+def write_all() -> list[Path]:
+    OUT.mkdir(exist_ok=True)
+    written = []
+    for case in cases():
+        path = OUT / f"{case.slug}.json"
+        path.write_text(json.dumps(case.fixture(), indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+        written.append(path)
+    return written
+
+
+if __name__ == "__main__":
+    for path in write_all():
+        print(path.name)
