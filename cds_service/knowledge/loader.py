@@ -1,17 +1,152 @@
-"""Load and check ``fhir_profiles/`` into a :class:`~cds_service.knowledge.model.Knowledge`. (STUB)"""
+"""Load and check ``fhir_profiles/`` into a :class:`~cds_service.knowledge.model.Knowledge`.
+
+Reads every ``<Type>-<id>.json`` once with orjson (no FHIR model classes at run time), builds the
+hashed value sets, nutrients, parameters, lab order template and recommendation codes, and checks
+that everything the code relies on is there. Any gap raises :class:`KnowledgeError` naming it; the
+service must not start on incomplete knowledge.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from types import MappingProxyType
+from typing import Any
 
-from cds_service.knowledge.model import Knowledge
+import orjson
+
+from cds_service.knowledge.activities import build_lab_order, build_nutrient, codings, walk_actions
+from cds_service.knowledge.errors import KnowledgeError
+from cds_service.knowledge.model import (
+    NUTRIENTS,
+    VALUE_SETS,
+    CodeSet,
+    Knowledge,
+    Nutrient,
+    RecommendationCode,
+)
+from cds_service.knowledge.parameters import build_parameters
+from cds_service.knowledge.urls import (
+    LAB_ORDER_ID,
+    PARAMETERS_ID,
+    PLAN_DEFINITION_ID,
+    RECOMMENDATION_CS_ID,
+)
+from cds_service.knowledge.valuesets import build_code_set
+
+__all__ = ["DEFAULT_DIR", "KnowledgeError", "load_knowledge"]
 
 DEFAULT_DIR = Path(__file__).resolve().parents[2] / "fhir_profiles"
 
+Resources = dict[tuple[str, str], dict[str, Any]]
 
-class KnowledgeError(RuntimeError):
-    """The knowledge artifacts are missing, invalid or incomplete; the service must not start."""
+
+def read_resources(directory: Path) -> Resources:
+    """Every ``*.json`` in ``directory`` by (resourceType, id); the file name must match."""
+    if not directory.is_dir():
+        raise KnowledgeError(f"knowledge directory not found: {directory}")
+    resources: Resources = {}
+    for path in sorted(directory.glob("*.json")):
+        try:
+            resource = orjson.loads(path.read_bytes())
+        except (OSError, orjson.JSONDecodeError) as exc:
+            raise KnowledgeError(f"{path.name}: unreadable or invalid JSON ({exc})") from exc
+        if not isinstance(resource, dict):
+            raise KnowledgeError(f"{path.name}: not a JSON object")
+        rtype, rid = resource.get("resourceType"), resource.get("id")
+        if not isinstance(rtype, str) or not isinstance(rid, str):
+            raise KnowledgeError(f"{path.name}: needs resourceType and id")
+        if path.name != f"{rtype}-{rid}.json":
+            raise KnowledgeError(f"{path.name}: must be named {rtype}-{rid}.json")
+        if rtype != "Parameters" and not resource.get("url"):
+            raise KnowledgeError(f"{path.name}: needs a canonical url")
+        resources[(rtype, rid)] = resource
+    return resources
+
+
+def _get(resources: Resources, rtype: str, rid: str) -> dict[str, Any]:
+    try:
+        return resources[(rtype, rid)]
+    except KeyError:
+        raise KnowledgeError(f"missing {rtype}/{rid} ({rtype}-{rid}.json)") from None
+
+
+def _value_sets(resources: Resources) -> dict[str, CodeSet]:
+    value_sets = {rid: build_code_set(res) for (rtype, rid), res in resources.items() if rtype == "ValueSet"}
+    missing = [vs_id for vs_id in VALUE_SETS if vs_id not in value_sets]
+    if missing:
+        raise KnowledgeError(f"missing value sets: {', '.join(missing)}")
+    return value_sets
+
+
+def _recommendations(resources: Resources) -> tuple[str, dict[str, RecommendationCode]]:
+    cs = _get(resources, "CodeSystem", RECOMMENDATION_CS_ID)
+    system = cs["url"]
+    recs: dict[str, RecommendationCode] = {}
+    for concept in cs.get("concept") or ():
+        code, display = concept.get("code"), concept.get("display")
+        if not code or not display:
+            raise KnowledgeError(f"CodeSystem/{RECOMMENDATION_CS_ID}: concept needs code and display")
+        recs[code] = RecommendationCode(code=code, display=display, system=system)
+    if not recs:
+        raise KnowledgeError(f"CodeSystem/{RECOMMENDATION_CS_ID}: no concepts")
+    return system, recs
+
+
+def _check_plan(plan: dict[str, Any], resources: Resources, system: str, recs: dict[str, Any]) -> None:
+    """Action codes exist in the recommendation CodeSystem; definitions resolve to loaded artifacts."""
+    canonicals = {res["url"] for (rtype, _), res in resources.items() if rtype == "ActivityDefinition"}
+    for action in walk_actions(plan.get("action")):
+        for concept in action.get("code") or ():
+            for coding in codings(concept):
+                if coding.system == system and coding.code not in recs:
+                    raise KnowledgeError(f"PlanDefinition action {action.get('id')}: unknown code {coding.code}")
+        target = action.get("definitionCanonical")
+        if target and target not in canonicals:
+            raise KnowledgeError(f"PlanDefinition action {action.get('id')}: unresolved {target}")
+
+
+def _nutrients(resources: Resources, plan: dict[str, Any]) -> dict[str, Nutrient]:
+    by_canonical = {a["definitionCanonical"]: a for a in walk_actions(plan.get("action")) if a.get("definitionCanonical")}
+    nutrients = {}
+    for nutrient_id in NUTRIENTS:
+        definition = _get(resources, "ActivityDefinition", f"supplement-{nutrient_id}")
+        action = by_canonical.get(definition["url"])
+        if action is None:
+            raise KnowledgeError(f"PlanDefinition/{PLAN_DEFINITION_ID}: no action for {definition['url']}")
+        nutrients[nutrient_id] = build_nutrient(nutrient_id, definition, action)
+    return nutrients
+
+
+def _guideline(plan: dict[str, Any]) -> tuple[str, str | None]:
+    for artifact in plan.get("relatedArtifact") or ():
+        if artifact.get("type") == "documentation" and artifact.get("display"):
+            return artifact["display"], artifact.get("url")
+    raise KnowledgeError(f"PlanDefinition/{PLAN_DEFINITION_ID}: needs a documentation relatedArtifact")
 
 
 def load_knowledge(directory: Path | None = None) -> Knowledge:
-    raise KnowledgeError("not implemented yet")
+    """Read and check the artifacts in ``directory`` (default :data:`DEFAULT_DIR`)."""
+    resources = read_resources(Path(directory) if directory is not None else DEFAULT_DIR)
+    value_sets = _value_sets(resources)
+    system, recs = _recommendations(resources)
+    plan = _get(resources, "PlanDefinition", PLAN_DEFINITION_ID)
+    version = plan.get("version")
+    if not isinstance(version, str) or not version:
+        raise KnowledgeError(f"PlanDefinition/{PLAN_DEFINITION_ID}: needs a version")
+    _check_plan(plan, resources, system, recs)
+    title, url = _guideline(plan)
+    lab_order = build_lab_order(_get(resources, "ActivityDefinition", LAB_ORDER_ID))
+    lab_set = value_sets["lab-25ohd"]
+    if not any(lab_set.matches_coding(c.system, c.code) for c in lab_order.code):
+        raise KnowledgeError(f"ActivityDefinition/{LAB_ORDER_ID}: code is not in ValueSet lab-25ohd")
+    return Knowledge(
+        version=version,
+        guideline_title=title,
+        guideline_url=url,
+        value_sets=MappingProxyType(value_sets),
+        nutrients=MappingProxyType(_nutrients(resources, plan)),
+        parameters=build_parameters(_get(resources, "Parameters", PARAMETERS_ID)),
+        lab_order=lab_order,
+        recommendation_system=system,
+        recommendations=MappingProxyType(recs),
+    )

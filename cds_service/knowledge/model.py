@@ -14,6 +14,7 @@ Names used as keys are stable identifiers shared by all layers:
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -148,6 +149,17 @@ def fold(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
+_NON_WORD = re.compile(r"[^0-9a-z]+")
+
+
+def normalize_text(text: str) -> str:
+    """:func:`fold`, then every run of other characters than a-z / 0-9 becomes one space, padded.
+
+    ``'Calci-Chew D3®'`` becomes ``' calci chew d3 '``, so a term ``' cad '`` matches whole words only.
+    """
+    return f" {_NON_WORD.sub(' ', fold(text)).strip()} "
+
+
 @dataclass(frozen=True, slots=True)
 class Quantity:
     """A value with a UCUM unit code (``ug``, ``mg``, ``nmol/L``, ``[iU]``)."""
@@ -170,7 +182,8 @@ class CodeSet:
     id: str
     codes: frozenset[tuple[str, str]] = frozenset()
     prefixes: tuple[tuple[str, str], ...] = ()
-    terms: tuple[str, ...] = ()  # folded (see :func:`fold`) substrings: names, brands, synonyms
+    terms: tuple[str, ...] = ()  # normalized (see :func:`normalize_text`) substrings: names, brands, synonyms
+    exclude_terms: tuple[str, ...] = ()  # a text containing one of these never matches by text
 
     def matches_coding(self, system: str | None, code: str | None) -> bool:
         if not system or not code:
@@ -180,10 +193,18 @@ class CodeSet:
         return any(system == s and code.startswith(p) for s, p in self.prefixes)
 
     def matches_text(self, text: str | None) -> bool:
+        """True when a term occurs in the normalized text and no exclusion term does.
+
+        Terms are substrings of :func:`normalize_text` output; a leading / trailing space in a term
+        anchors it at a word boundary (``' calcium'`` matches 'calciumcarbonaat' but not
+        'carbasalaatcalcium'; ``' cad '`` matches 'Cad 500' but not 'Decadron').
+        """
         if not text or not self.terms:
             return False
-        folded = fold(text)
-        return any(term in folded for term in self.terms)
+        normalized = normalize_text(text)
+        if not any(term in normalized for term in self.terms):
+            return False
+        return not any(term in normalized for term in self.exclude_terms)
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,6 +222,7 @@ class Nutrient:
     quality_of_evidence: str  # evidence-quality code mapped from the dots
     plan_action: str  # PlanDefinition.action.id
     proposable: bool = True  # False for ipriflavone (information only)
+    dose_text: str | None = None  # the dose as the guideline prints it (Dosage.text, Dutch)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,26 @@
+"""Canonical URLs of the project's FHIR artifacts and of the extensions the loader reads."""
+
+from __future__ import annotations
+
+BASE = "https://bone-health-cds.example.org/fhir"
+
+# local extensions (StructureDefinitions in fhir_profiles/)
+EXT_MATCH_TEXT = f"{BASE}/StructureDefinition/match-text"  # ValueSet, valueString, repeated
+EXT_MATCH_TEXT_EXCLUDE = f"{BASE}/StructureDefinition/match-text-exclude"  # ValueSet, valueString
+EXT_CODE_VERIFICATION = f"{BASE}/StructureDefinition/code-verification"  # include.filter, valueCoding
+EXT_INFORMATION_ONLY = f"{BASE}/StructureDefinition/information-only"  # ActivityDefinition, valueBoolean
+EXT_REQUEST_CATEGORY = f"{BASE}/StructureDefinition/request-category"  # ActivityDefinition, CodeableConcept
+
+# local code systems
+CS_CODE_VERIFICATION = f"{BASE}/CodeSystem/code-verification"
+CS_RECOMMENDATION = f"{BASE}/CodeSystem/bone-health-recommendation"
+
+# CPG-on-FHIR / core extensions on PlanDefinition.action (terminology.md 6.1)
+EXT_CPG_RATING = "http://hl7.org/fhir/uv/cpg/StructureDefinition/cpg-rating"
+EXT_QUALITY_OF_EVIDENCE = "http://hl7.org/fhir/StructureDefinition/cqf-qualityOfEvidence"
+EXT_DIRECTION = "http://hl7.org/fhir/uv/cpg/StructureDefinition/cpg-directionOfRecommendation"
+
+PLAN_DEFINITION_ID = "bone-health-supplements"
+PARAMETERS_ID = "bone-health-parameters"
+LAB_ORDER_ID = "lab-25ohd-check"
+RECOMMENDATION_CS_ID = "bone-health-recommendation"
