@@ -23,9 +23,6 @@ from cds_service.rules.safety import SAFETY_RULES
 
 ORDER_HOOKS = ("order-select", "order-sign")
 
-# Routes that do not make a glucocorticoid systemic (decision 2).
-LOCAL_ROUTES = frozenset({"inhalation", "nasal", "topical", "cutaneous", "ophthalmic", "otic", "rectal"})
-
 OrderRule = Callable[[RuleContext], list[Recommendation]]
 
 
@@ -55,27 +52,26 @@ def _refs(uses: Iterable[MedicationUse]) -> tuple[str, ...]:
 
 
 def planned_days(use: MedicationUse, today: date) -> int | None:
-    """Planned duration in days of a draft order; None when it has no end (ongoing)."""
+    """Planned duration in days of a draft order (end - start, as the facts layer counts it);
+    None when it has no end (ongoing)."""
     if use.end is None:
         return None
-    return (use.end - (use.start or today)).days + 1
+    return (use.end - (use.start or today)).days
 
 
 def meets_long_term(use: MedicationUse, ctx: RuleContext) -> bool:
-    """Decision 2 for a draft: ongoing, or planned >= 3 months, or completing the definition together
-    with the exposure already on file (days within the lookback, or the fourth short course)."""
-    if use.route in LOCAL_ROUTES:
+    """Decision 2 for a draft systemic glucocorticoid.
+
+    Whether the draft counts at all (systemic route, not budesonide, not a replacement dose in
+    adrenal insufficiency) is the facts layer's call: it counts when it is among the exposure's
+    sources. It is long-term when it has no end (ongoing), is planned for ``gc-long-term-days`` or
+    more, or when the exposure (which includes the drafts) is long-term.
+    """
+    exposure = ctx.facts.glucocorticoids
+    if exposure is None or use.source not in exposure.sources:
         return False
     days = planned_days(use, ctx.today)
-    if days is None or days >= ctx.param("gc-long-term-days"):
-        return True
-    exposure = ctx.facts.glucocorticoids
-    if exposure is None:
-        return False
-    if exposure.long_term or exposure.days_exposed + days >= ctx.param("gc-long-term-days"):
-        return True
-    short = days <= ctx.param("gc-short-course-max-days")
-    return short and exposure.short_courses + 1 >= ctx.param("gc-short-courses-min")
+    return days is None or days >= ctx.param("gc-long-term-days") or exposure.long_term
 
 
 def has_bone_protection(ctx: RuleContext) -> bool:

@@ -167,8 +167,25 @@ def test_in_scope_selected_on_order_select_every_draft_on_order_sign():
 # --- glucocorticoids without bone protection ----------------------------------------------------
 
 
+def gc_draft(name: str = PRED, *, end: date | None = None, selected: bool = False, route: str = "oral") -> MedicationUse:
+    return use(name, "glucocorticoid-systemic", draft=True, end=end, selected=selected, route=route)
+
+
+def exposure(*drafts: MedicationUse, days: int = 0, courses: int = 0, long_term: bool = False) -> GlucocorticoidExposure:
+    """The exposure as the facts layer builds it: drafts that count are among its sources."""
+    return GlucocorticoidExposure(
+        long_term=long_term, days_exposed=days, short_courses=courses, mean_prednisolone_mg=None,
+        high_dose=None, ongoing=True, sources=tuple(d.source for d in drafts),
+    )
+
+
+def gc_patient(draft: MedicationUse, *meds: MedicationUse, **kw) -> PatientFacts:
+    kw.setdefault("glucocorticoids", exposure(draft, days=1))
+    return patient(draft, *meds, **kw)
+
+
 def test_gc_ongoing_draft_without_protection_gets_combined_proposal():
-    facts = patient(use(PRED, "glucocorticoid-systemic", draft=True))
+    facts = gc_patient(gc_draft())
     card = only(run(facts), "gc-bone-protection")
     assert card.category is Category.PROPOSAL
     assert card.summary.key == "summary.gc-bone-protection"
@@ -188,8 +205,8 @@ def test_gc_ongoing_draft_without_protection_gets_combined_proposal():
     [(30, False), (89, False), (90, True), (120, True)],
 )
 def test_gc_planned_duration_of_three_months(days, fires):
-    draft = use(PRED, "glucocorticoid-systemic", draft=True, end=TODAY + timedelta(days=days - 1))
-    cards = run(patient(draft))
+    draft = gc_draft(end=TODAY + timedelta(days=days))
+    cards = run(gc_patient(draft))
     assert ("gc-bone-protection" in codes(cards)) is fires
     if fires:
         card = only(cards, "gc-bone-protection")
@@ -197,23 +214,21 @@ def test_gc_planned_duration_of_three_months(days, fires):
         assert card.facts[0].params["days"] == days
 
 
-def exposure(days: int = 0, courses: int = 0, long_term: bool = False) -> GlucocorticoidExposure:
-    return GlucocorticoidExposure(
-        long_term=long_term, days_exposed=days, short_courses=courses, mean_prednisolone_mg=None,
-        high_dose=None, ongoing=False,
-    )
-
-
 def test_gc_short_draft_completes_the_definition_with_exposure_on_file():
-    short = use(PRED, "glucocorticoid-systemic", draft=True, end=TODAY + timedelta(days=9))
-    assert "gc-bone-protection" not in codes(run(patient(short, glucocorticoids=exposure(days=30, courses=2))))
-    assert "gc-bone-protection" in codes(run(patient(short, glucocorticoids=exposure(courses=3))))  # 4th course
-    assert "gc-bone-protection" in codes(run(patient(short, glucocorticoids=exposure(days=80))))  # 80 + 10 days
+    short = gc_draft(end=TODAY + timedelta(days=10))
+    assert "gc-bone-protection" not in codes(run(gc_patient(short, glucocorticoids=exposure(short, days=60, courses=2))))
+    # the fourth short course in 12 months (the facts layer counts the draft in)
+    assert "gc-bone-protection" in codes(run(gc_patient(short, glucocorticoids=exposure(short, courses=4, long_term=True))))
 
 
-def test_gc_local_route_does_not_count():
-    inhaled = use("budesonide", "glucocorticoid-systemic", draft=True, route="inhalation")
-    assert run(patient(inhaled)) == []
+def test_gc_draft_the_facts_layer_does_not_count():
+    # inhaled, budesonide, or hydrocortisone at a replacement dose: not among the exposure's sources
+    draft = gc_draft("hydrocortison 20 mg")
+    assert run(patient(draft, glucocorticoids=None)) == []
+    other = gc_draft("prednisolon 5 mg")
+    card = only(run(patient(draft, other, glucocorticoids=exposure(other, long_term=True))), "gc-bone-protection")
+    assert card.summary.params["drug"] == "prednisolon 5 mg"
+    assert run(gc_patient(draft, glucocorticoids=exposure(long_term=True))) == []
 
 
 @pytest.mark.parametrize(
@@ -226,34 +241,33 @@ def test_gc_local_route_does_not_count():
     ],
 )
 def test_gc_with_bone_protection_no_card(protection):
-    facts = patient(use(PRED, "glucocorticoid-systemic", draft=True), *protection)
-    assert "gc-bone-protection" not in codes(run(facts))
+    assert "gc-bone-protection" not in codes(run(gc_patient(gc_draft(), *protection)))
 
 
 def test_gc_calcium_alone_is_not_protection_and_is_shown_as_taken():
-    facts = patient(use(PRED, "glucocorticoid-systemic", draft=True), use("Calcium 500", calcium=Amount(500, "mg")))
+    facts = gc_patient(gc_draft(), use("Calcium 500", calcium=Amount(500, "mg")))
     card = only(run(facts), "gc-bone-protection")
     assert "calcium" not in {p.nutrient for p in card.proposals}
     assert card.already_taken and card.already_taken[0].params["drugs"] == "Calcium 500"
 
 
 def test_gc_k2_withheld_for_vka_on_file():
-    facts = patient(use(PRED, "glucocorticoid-systemic", draft=True), use("acenocoumarol", "vka"))
-    card = only(run(facts), "gc-bone-protection")
+    card = only(run(gc_patient(gc_draft(), use("acenocoumarol", "vka"))), "gc-bone-protection")
     assert "vitamin-k2" not in {p.nutrient for p in card.proposals}
     assert [w.nutrient for w in card.withheld] == ["vitamin-k2"]
 
 
 def test_gc_order_select_only_when_selected_and_trigger_switch_respected():
-    draft = use(PRED, "glucocorticoid-systemic", draft=True)
-    assert run(patient(draft), SELECT) == []
-    assert "gc-bone-protection" in codes(run(patient(replace(draft, selected=True)), SELECT))
+    draft = gc_draft()
+    assert run(gc_patient(draft), SELECT) == []
+    selected = gc_draft(selected=True)
+    assert "gc-bone-protection" in codes(run(gc_patient(selected), SELECT))
     off = RuleConfig(disabled_triggers=frozenset({"glucocorticoids"}))
-    assert "gc-bone-protection" not in codes(run(patient(draft), config=off))
+    assert "gc-bone-protection" not in codes(run(gc_patient(draft), config=off))
 
 
 def test_gc_no_card_for_pregnant_patient():
-    assert "gc-bone-protection" not in codes(run(patient(use(PRED, "glucocorticoid-systemic", draft=True), pregnant=True)))
+    assert "gc-bone-protection" not in codes(run(gc_patient(gc_draft(), pregnant=True)))
 
 
 # --- vitamin D draft: propose the 25(OH)D check -------------------------------------------------
@@ -438,6 +452,17 @@ def test_soy_draft_for_a_man():
     assert card.summary.key == "summary.order-soy-men"
     assert card.proposals == () and card.severity is Severity.INFO
     assert "bone-supplements" not in codes(run(patient(use("soja-isoflavonen", "soy-isoflavones", draft=True))))
+
+
+def test_other_patient_view_safety_rules_apply_to_drafts():
+    from cds_service.facts.model import SafetyCondition
+
+    sarcoid = SafetyCondition("sarcoidosis", Source("Condition/s", "sarcoïdose"))
+    facts = patient(use("D3", "vitamin-d", draft=True, vitamin_d=D3), safety_conditions=(sarcoid,))
+    assert only(run(facts), "safety-hypercalcaemia").severity is Severity.WARNING
+    active = patient(use("D3", "vitamin-d", draft=True, vitamin_d=D3), use("alfacalcidol", "active-vitamin-d"))
+    assert "safety-active-vitd" in codes(run(active))
+    assert "safety-hypercalcaemia" not in codes(run(patient(use("D3", "vitamin-d", draft=True, vitamin_d=D3))))
 
 
 # --- duplicates -----------------------------------------------------------------------------------
