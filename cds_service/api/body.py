@@ -1,0 +1,59 @@
+"""Reading a JSON request body: bounded in size, tolerant of JSON media types, parsed with orjson."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from starlette.requests import Request
+
+from cds_service.api.errors import ApiError
+
+# media types accepted for a JSON body; "+json" suffixes (application/fhir+json) are accepted too.
+# text/plain is tolerated: some browser clients send it to avoid a CORS preflight.
+_JSON_TYPES = {"application/json", "text/json", "text/plain"}
+
+
+def _check_media_type(request: Request) -> None:
+    raw = request.headers.get("content-type")
+    if not raw:
+        return
+    media = raw.split(";", 1)[0].strip().lower()
+    if media in _JSON_TYPES or media.endswith("+json"):
+        return
+    raise ApiError(415, "The request body must be JSON (Content-Type: application/json).")
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The raw body, refusing (413) anything over ``limit`` bytes without reading it all."""
+    declared = request.headers.get("content-length")
+    if declared is not None:
+        try:
+            size = int(declared)
+        except ValueError:
+            raise ApiError(400, "Content-Length is not a number.") from None
+        if size > limit:
+            raise ApiError(413, f"The request body is larger than the limit of {limit} bytes.")
+    chunks: list[bytes] = []
+    received = 0
+    async for chunk in request.stream():
+        received += len(chunk)
+        if received > limit:
+            raise ApiError(413, f"The request body is larger than the limit of {limit} bytes.")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def read_json_object(request: Request, limit: int) -> dict[str, Any]:
+    """The body as a JSON object: 415 for a non-JSON media type, 413 if too large, 400 if malformed."""
+    _check_media_type(request)
+    raw = await read_body(request, limit)
+    if not raw.strip():
+        raise ApiError(400, "The request body is empty; a JSON object is required.")
+    try:
+        value = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        raise ApiError(400, "The request body is not valid JSON.") from None
+    if not isinstance(value, dict):
+        raise ApiError(400, "The request body must be a JSON object.")
+    return value

@@ -1,0 +1,152 @@
+"""CDS Hooks endpoints: discovery, service calls and feedback."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from cds_service.api.body import read_json_object
+from cds_service.api.catalogue import ServiceDefinition
+from cds_service.api.errors import JSON, ApiError
+from cds_service.api.language import negotiate_language
+from cds_service.api.middleware import where
+from cds_service.api.models import parse_feedback, parse_hook_request
+from cds_service.auth.base import AuthContext, ForbiddenFhirServer, Unauthorized
+from cds_service.cards.render import SUPPORTED_LANGUAGES
+from cds_service.fhir.resolve import PatientUnavailable
+from cds_service.pipeline import HookResult, StageError
+from cds_service.storage.records import FeedbackRecord, IssuedCard, save_feedback, save_issued_cards
+from cds_service.storage.writer import log_failure
+
+log = logging.getLogger("cds_service.api")
+
+FEEDBACK_WRITE_TIMEOUT = 5.0
+MAX_COMMENT = 2000
+
+
+async def authenticate(request: Request) -> AuthContext:
+    """Authenticate with the app's one authenticator; 401 with no detail on failure."""
+    try:
+        return await request.app.state.authenticator.authenticate(request)
+    except Unauthorized as exc:
+        log.info("authentication failed", extra={"reason": str(exc)[:200], "path": request.url.path})
+        raise ApiError(
+            401, "Authentication is required.", code="login", headers={"WWW-Authenticate": "Bearer"}
+        ) from None
+
+
+def _service(request: Request) -> ServiceDefinition:
+    service = request.app.state.catalogue.get(request.path_params["service_id"])
+    if service is None:
+        raise ApiError(404, "No CDS service with this id; see GET /cds-services.")
+    return service
+
+
+async def discovery(request: Request) -> Response:
+    await authenticate(request)
+    return Response(request.app.state.discovery_body, media_type=JSON)
+
+
+async def call_service(request: Request) -> Response:
+    started = time.perf_counter()
+    state = request.app.state
+    service = _service(request)
+    auth = await authenticate(request)
+    body = await read_json_object(request, state.settings.max_body_bytes)
+    hook_request = parse_hook_request(body, service.hook)
+    language = negotiate_language(
+        request.headers.get("accept-language"), SUPPORTED_LANGUAGES, state.settings.default_language
+    )
+    summary = {"service": service.id, "hookInstance": hook_request.hookInstance}
+    try:
+        result: HookResult = await state.pipeline.call(service, hook_request, auth=auth, language=language)
+    except ForbiddenFhirServer:
+        log.warning("fhirServer refused for this issuer", extra=summary)
+        raise ApiError(403, "The fhirServer is not allowed for this client.", code="forbidden") from None
+    except PatientUnavailable:
+        log.info("patient unavailable", extra=summary)
+        raise ApiError(
+            412,
+            "The Patient resource could not be obtained from prefetch or from the FHIR server.",
+            code="not-found",
+        ) from None
+    except StageError as exc:
+        log.error(
+            "hook call failed in %s: %s at %s",
+            exc.stage,
+            type(exc.error).__name__,
+            where(exc.error),
+            extra=summary,
+        )
+        raise ApiError(500, f"An internal error occurred ({exc.stage}).", code="exception") from None
+    _record_cards(request, service, hook_request.hookInstance, result)
+    log.info(
+        "hook call",
+        extra={
+            **summary,
+            "cards": len(result.cards),
+            "language": language,
+            "fetched": sorted(result.data.fetched),
+            "unknown": sorted(result.data.unknown),
+            "ms": round((time.perf_counter() - started) * 1000, 1),
+        },
+    )
+    return Response(result.body, media_type=JSON)
+
+
+def _record_cards(request: Request, service: ServiceDefinition, hook_instance: str, result: HookResult) -> None:
+    """Queue the issued-card records (no patient data); never delays or fails the response."""
+    if not result.cards:
+        return
+    state = request.app.state
+    now = state.clock()
+    version = getattr(state.knowledge, "version", None)
+    cards = [
+        IssuedCard(
+            card_uuid=card.uuid,
+            service_id=service.id,
+            recommendation=card.source.topic.code if card.source.topic else None,
+            hook_instance=hook_instance,
+            knowledge_version=version,
+            issued_at=now,
+        )
+        for card in result.cards
+    ]
+    log_failure(state.writer.submit(save_issued_cards(cards)), "issued cards")
+
+
+async def feedback(request: Request) -> Response:
+    state = request.app.state
+    service = _service(request)
+    await authenticate(request)
+    body = await read_json_object(request, state.settings.max_body_bytes)
+    items = parse_feedback(body).feedback
+    now = state.clock()
+    records = []
+    for item in items:
+        reason = item.overrideReason.reason if item.overrideReason else None
+        comment = item.overrideReason.userComment if item.overrideReason else None
+        records.append(
+            FeedbackRecord(
+                service_id=service.id,
+                card_uuid=item.card,
+                outcome=item.outcome,
+                outcome_timestamp=item.outcomeTimestamp,
+                accepted_suggestions=tuple(s.id for s in item.acceptedSuggestions or ()),
+                override_system=reason.system if reason else None,
+                override_code=reason.code if reason else None,
+                override_display=reason.display if reason else None,
+                user_comment=comment[:MAX_COMMENT] if comment else None,
+                received_at=now,
+            )
+        )
+    try:
+        await state.writer.run(save_feedback(records), timeout=FEEDBACK_WRITE_TIMEOUT)
+    except Exception as exc:
+        log.error("feedback not stored: %s", type(exc).__name__, extra={"service": service.id})
+        raise ApiError(503, "The feedback could not be stored; please retry.", code="transient") from None
+    log.info("feedback", extra={"service": service.id, "items": len(records)})
+    return Response(status_code=200)

@@ -1,0 +1,157 @@
+"""The ASGI application factory.
+
+``create_app()`` with no arguments is what the server runs (``uvicorn --factory
+cds_service.app:create_app``): settings from the environment, logging configured. Tests pass their
+own settings and a fixed clock.
+
+Start-up (lifespan) loads the knowledge once and fails fast if it is invalid, creates the database
+tables and the one writer thread, creates ONE pooled ``httpx.AsyncClient`` for FHIR calls, builds
+the authenticator and the discovery document, and warms the pipeline up. Shutdown closes them all.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+from contextlib import asynccontextmanager
+from typing import AsyncIterator
+
+import httpx
+import orjson
+from sqlalchemy import Engine
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from cds_service.api.catalogue import build_catalogue
+from cds_service.api.errors import ApiError, error_response
+from cds_service.api.health import healthz, readyz
+from cds_service.api.logs import configure_logging
+from cds_service.api.middleware import middleware
+from cds_service.api.services import call_service, discovery, feedback
+from cds_service.auth.base import AllowAll, Authenticator
+from cds_service.config import Settings
+from cds_service.knowledge.loader import KnowledgeError, load_knowledge
+from cds_service.knowledge.model import Knowledge
+from cds_service.pipeline import Clock, Pipeline, utc_now
+from cds_service.rules.engine import RuleConfig
+from cds_service.storage.db import create_db_engine, create_tables
+from cds_service.storage.writer import Writer
+
+log = logging.getLogger("cds_service")
+
+_HTTP_MESSAGES = {
+    404: "Unknown endpoint. CDS services are listed at GET /cds-services.",
+    405: "Method not allowed on this endpoint.",
+}
+
+
+def _http_client(settings: Settings) -> httpx.AsyncClient:
+    """The shared FHIR client: the fetch layer's factory when present, else an equivalent."""
+    if importlib.util.find_spec("cds_service.fhir.client") is not None:
+        from cds_service.fhir.client import create_client
+
+        return create_client()
+    return httpx.AsyncClient(timeout=httpx.Timeout(2.0, connect=1.0), follow_redirects=False)
+
+
+def _authenticator(settings: Settings, engine: Engine, client: httpx.AsyncClient) -> Authenticator:
+    """THE place the authenticator is chosen: the JWT factory once it exists, else AllowAll."""
+    if importlib.util.find_spec("cds_service.auth.factory") is not None:
+        from cds_service.auth.factory import build_authenticator
+
+        return build_authenticator(settings, engine, client)
+    log.warning("authentication is not configured: every request is allowed")
+    return AllowAll()
+
+
+def _knowledge(settings: Settings) -> Knowledge:
+    try:
+        return load_knowledge(settings.knowledge_dir)
+    except KnowledgeError as exc:
+        log.critical("cannot start: the knowledge in %s is invalid: %s", settings.knowledge_dir, exc)
+        raise
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    clock: Clock | None = None,
+    knowledge: Knowledge | None = None,
+    warm_up: bool = True,
+) -> Starlette:
+    """Build the app. ``knowledge`` skips loading (tests); ``warm_up`` runs the pipeline at start."""
+    if settings is None:
+        settings = Settings()
+        configure_logging(settings)
+    clock = clock or utc_now
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        state = app.state
+        state.knowledge = None
+        loaded = knowledge if knowledge is not None else _knowledge(settings)
+        catalogue = build_catalogue(loaded)
+        engine = create_db_engine(settings.database_url)
+        create_tables(engine)
+        writer = Writer(engine)
+        client = _http_client(settings)
+        authenticator: Authenticator | None = None
+        try:
+            authenticator = _authenticator(settings, engine, client)
+            state.engine = engine
+            state.writer = writer
+            state.http_client = client
+            state.authenticator = authenticator
+            state.catalogue = catalogue
+            state.discovery_body = orjson.dumps(catalogue.discovery())
+            state.pipeline = Pipeline(
+                knowledge=loaded,
+                catalogue=catalogue,
+                client=client,
+                rule_config=RuleConfig(
+                    disabled_triggers=frozenset(settings.disabled_triggers),
+                    disabled_rules=frozenset(settings.disabled_rules),
+                ),
+                fetch_deadline_seconds=settings.fetch_deadline_seconds,
+                clock=clock,
+            )
+            if warm_up:
+                await state.pipeline.warm_up()
+            state.knowledge = loaded
+            log.info("ready", extra={"knowledge": loaded.version, "env": settings.env})
+            yield
+        finally:
+            state.knowledge = None
+            if authenticator is not None:
+                await authenticator.aclose()
+            await client.aclose()
+            writer.close()
+            engine.dispose()
+
+    async def api_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, ApiError)
+        return error_response(exc)
+
+    async def http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        message = _HTTP_MESSAGES.get(exc.status_code, "The request could not be handled.")
+        return error_response(ApiError(exc.status_code, message, headers=exc.headers))
+
+    app = Starlette(
+        routes=[
+            Route("/cds-services", discovery, methods=["GET"]),
+            Route("/cds-services/{service_id}", call_service, methods=["POST"]),
+            Route("/cds-services/{service_id}/feedback", feedback, methods=["POST"]),
+            Route("/healthz", healthz, methods=["GET"]),
+            Route("/readyz", readyz, methods=["GET"]),
+        ],
+        middleware=middleware(settings),
+        exception_handlers={ApiError: api_error, HTTPException: http_error},
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.clock = clock
+    return app

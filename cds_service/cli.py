@@ -1,0 +1,35 @@
+"""``cds-service`` / ``python -m cds_service``: run the HTTP server (uvicorn)."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Sequence
+
+import uvicorn
+
+from cds_service.config import Settings
+
+
+def parse_args(argv: Sequence[str] | None, settings: Settings) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="cds-service", description="Bone-health CDS Hooks service")
+    parser.add_argument("--host", default=settings.host, help=f"bind address (default {settings.host})")
+    parser.add_argument("--port", type=int, default=settings.port, help=f"port (default {settings.port})")
+    parser.add_argument(
+        "--workers", type=int, default=settings.workers, help=f"worker processes (default {settings.workers})"
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    settings = Settings()
+    args = parse_args(argv, settings)
+    uvicorn.run(
+        "cds_service.app:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level=settings.log_level.lower(),
+        proxy_headers=settings.production,
+        server_header=False,
+    )

@@ -1,0 +1,163 @@
+"""One hook call, in process: resolve data -> facts -> rules -> cards -> response JSON.
+
+The HTTP layer (``cds_service.api.services``) and the benchmark both call :meth:`Pipeline.call`.
+Errors are domain exceptions, mapped to HTTP answers by the API:
+
+* :class:`~cds_service.auth.base.ForbiddenFhirServer`: the request names a FHIR server its issuer
+  may not send us to (403); nothing is sent to it.
+* :class:`~cds_service.fhir.resolve.PatientUnavailable`: no Patient from prefetch or server (412).
+* :class:`StageError`: a bug in data resolution, facts, rules or cards (500). Input problems are rejected before the
+  pipeline runs (400), and data problems are the layers' job to absorb (unknown data withholds
+  advice, guideline decision 9), so an exception here is an internal error, reported as one rather
+  than hidden behind an empty card list.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Callable
+
+import httpx
+import orjson
+
+from cds_service.api.catalogue import Catalogue, ServiceDefinition
+from cds_service.api.models import HookRequest
+from cds_service.auth.base import AuthContext
+from cds_service.cards.model import Card, CdsResponse, dump_response
+from cds_service.cards.render import render_cards
+from cds_service.facts.build import build_facts
+from cds_service.fhir.data import ResolvedData
+from cds_service.fhir.resolve import PatientUnavailable, resolve
+from cds_service.knowledge.model import Knowledge
+from cds_service.rules.engine import RuleConfig, evaluate
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class StageError(Exception):
+    """An internal error in one pipeline stage (``stage``: facts, rules or cards)."""
+
+    def __init__(self, stage: str, error: BaseException) -> None:
+        super().__init__(f"{stage} failed: {type(error).__name__}")
+        self.stage = stage
+        self.error = error
+
+
+@dataclass(frozen=True)
+class HookResult:
+    body: bytes  # the JSON response
+    cards: tuple[Card, ...]
+    data: ResolvedData
+    timings: dict[str, float] = field(default_factory=dict)  # stage -> milliseconds
+
+
+@dataclass
+class Pipeline:
+    knowledge: Knowledge
+    catalogue: Catalogue
+    client: httpx.AsyncClient
+    rule_config: RuleConfig = field(default_factory=RuleConfig)
+    fetch_deadline_seconds: float = 2.0
+    clock: Clock = utc_now
+
+    async def call(
+        self,
+        service: ServiceDefinition,
+        request: HookRequest,
+        *,
+        auth: AuthContext = AuthContext(),
+        language: str = "nl",
+    ) -> HookResult:
+        """Answer one validated hook request for ``service``."""
+        timings: dict[str, float] = {}
+        started = time.perf_counter()
+        fhir_server = request.fhirServer
+        if fhir_server is not None:
+            auth.check_fhir_server(fhir_server)  # ForbiddenFhirServer: refuse before any request
+        context = request.context
+        try:
+            data = await resolve(
+                dict(service.prefetch),
+                context,
+                request.prefetch,
+                fhir_server,
+                request.access_token if fhir_server else None,
+                self.client,
+                time.monotonic() + self.fetch_deadline_seconds,
+            )
+        except PatientUnavailable:
+            raise
+        except Exception as exc:
+            raise StageError("resolve", exc) from exc
+        timings["resolve"] = _ms(started)
+        now = self.clock()
+        order_hook = service.hook in ("order-select", "order-sign")
+        mark = time.perf_counter()
+        try:
+            facts = build_facts(
+                data,
+                self.knowledge,
+                now,
+                draft_orders=context.get("draftOrders") if order_hook else None,
+                selections=context.get("selections") if service.hook == "order-select" else None,
+            )
+        except Exception as exc:
+            raise StageError("facts", exc) from exc
+        timings["facts"] = _ms(mark)
+        mark = time.perf_counter()
+        try:
+            recommendations = evaluate(facts, self.knowledge, self.rule_config, service.hook)
+        except Exception as exc:
+            raise StageError("rules", exc) from exc
+        timings["rules"] = _ms(mark)
+        mark = time.perf_counter()
+        try:
+            cards = tuple(
+                render_cards(recommendations, self.knowledge, language=language, patient_id=request.patient_id)
+            )
+            body = orjson.dumps(dump_response(CdsResponse(cards=cards)))
+        except Exception as exc:
+            raise StageError("cards", exc) from exc
+        timings["cards"] = _ms(mark)
+        timings["total"] = _ms(started)
+        return HookResult(body=body, cards=cards, data=data, timings=timings)
+
+    async def warm_up(self) -> None:
+        """Run every service once on a synthetic, data-free patient (imports, model first use)."""
+        for service in self.catalogue.services.values():
+            body: dict[str, Any] = {
+                "hook": service.hook,
+                "hookInstance": "00000000-0000-4000-8000-000000000000",
+                "context": {"patientId": "warm-up", "userId": "Practitioner/warm-up"},
+                "prefetch": {key: None for key in service.prefetch},
+            }
+            body["prefetch"]["patient"] = {
+                "resourceType": "Patient",
+                "id": "warm-up",
+                "gender": "female",
+                "birthDate": "1950-01-01",
+            }
+            if service.hook in ("order-select", "order-sign"):
+                body["context"]["draftOrders"] = {"resourceType": "Bundle", "type": "collection", "entry": []}
+                body["context"]["selections"] = []
+            try:
+                await self.call(service, HookRequest.model_validate(body))
+            except Exception as exc:
+                error = exc.error if isinstance(exc, StageError) else exc
+                if isinstance(error, NotImplementedError):
+                    log.debug("warm-up skipped for %s: a stage is not implemented yet", service.id)
+                else:
+                    log.warning("warm-up of %s failed: %s", service.id, type(error).__name__)
+
+
+def _ms(since: float) -> float:
+    return round((time.perf_counter() - since) * 1000, 2)

@@ -1,0 +1,73 @@
+"""Database engine and tables (SQLAlchemy 2 Core). SQLite by default; any SQLAlchemy URL works.
+
+No patient data is stored: issued cards are recorded by card uuid, service, recommendation code
+and hookInstance; feedback by card uuid, outcome and the override reason the clinician chose.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    Engine,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    event,
+)
+
+metadata = MetaData()
+
+issued_cards = Table(
+    "issued_cards",
+    metadata,
+    Column("card_uuid", String(36), primary_key=True),
+    Column("service_id", String(100), nullable=False, index=True),
+    Column("recommendation", String(100), nullable=True, index=True),  # card.source.topic code
+    Column("hook_instance", String(200), nullable=False),
+    Column("knowledge_version", String(50), nullable=True),
+    Column("issued_at", DateTime(timezone=True), nullable=False),
+)
+
+feedback = Table(
+    "feedback",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("service_id", String(100), nullable=False, index=True),
+    Column("card_uuid", String(36), nullable=False, index=True),
+    Column("outcome", String(16), nullable=False),
+    Column("outcome_timestamp", String(40), nullable=False),  # RFC 3339, normalised to UTC
+    Column("accepted_suggestions", JSON, nullable=True),  # list of suggestion uuids
+    Column("override_system", String(500), nullable=True),
+    Column("override_code", String(200), nullable=True),
+    Column("override_display", String(500), nullable=True),
+    Column("user_comment", Text, nullable=True),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("card_uuid", "outcome", "outcome_timestamp", name="uq_feedback_event"),
+)
+
+
+def create_db_engine(url: str) -> Engine:
+    """An engine; for SQLite with WAL, a busy timeout and connections usable from any thread."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_connection, _record) -> None:  # pragma: no cover - trivial
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA busy_timeout=10000")
+            cursor.close()
+
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def create_tables(engine: Engine) -> None:
+    metadata.create_all(engine)
