@@ -1,12 +1,106 @@
-"""FHIR resources -> :class:`~cds_service.facts.model.PatientFacts`. (STUB)"""
+"""FHIR resources -> :class:`~cds_service.facts.model.PatientFacts`.
+
+Runs per request: everything that depends only on the knowledge (value-set indexes, parameters)
+is prepared once per :class:`Knowledge` and cached. Malformed resources are skipped and counted in
+``notes``; nothing here raises on bad input.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+import weakref
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
-from cds_service.facts.model import PatientFacts
+from cds_service.facts import glucocorticoids, labs
+from cds_service.facts.conditions import FractureRules, condition_facts
+from cds_service.facts.glucocorticoids import GcRules
+from cds_service.facts.labs import LabRules
+from cds_service.facts.match import CONDITION_SETS, LAB_SETS, MEDICATION_SETS, Index
+from cds_service.facts.medications import MedicationRules, collect, drafts
+from cds_service.facts.model import Domain, Indication, IndicationKind, PatientFacts, Sex
+from cds_service.facts.orders import lab_orders
+from cds_service.facts.patient import age_on, birth_date, deceased, sex
 from cds_service.fhir.data import ResolvedData
 from cds_service.knowledge.model import Knowledge
+
+KEY_DOMAINS: dict[str, Domain] = {
+    "patient": Domain.PATIENT,
+    "conditions": Domain.CONDITIONS,
+    "procedures": Domain.PROCEDURES,
+    "medicationRequests": Domain.MEDICATIONS,
+    "medicationStatements": Domain.MEDICATIONS,
+    "medicationDispenses": Domain.MEDICATIONS,
+    "labOrders": Domain.LAB_ORDERS,
+    "vitaminD": Domain.VITAMIN_D,
+    "calcium": Domain.CALCIUM,
+    "kidney": Domain.KIDNEY,
+}
+MEDICATION_KEYS = ("medicationRequests", "medicationStatements", "medicationDispenses")
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    conditions: Index
+    medications: Index
+    labs: Index
+    fractures: FractureRules
+    meds: MedicationRules
+    gc: GcRules
+    lab: LabRules
+
+
+def _prepare(k: Knowledge) -> Prepared:
+    p = k.param
+    return Prepared(
+        conditions=Index(k, CONDITION_SETS),
+        medications=Index(k, MEDICATION_SETS),
+        labs=Index(k, LAB_SETS),
+        fractures=FractureRules(p("fragility-fracture-age"), p("recent-fracture-months")),
+        meds=MedicationRules(p("supplement-recent-dispense-days")),
+        gc=GcRules(
+            long_term_days=p("gc-long-term-days"),
+            lookback_days=p("gc-lookback-days"),
+            short_course_max_days=p("gc-short-course-max-days"),
+            short_courses_min=p("gc-short-courses-min"),
+            gap_bridge_days=p("gc-gap-bridge-days"),
+            high_dose_pe_mg=p("gc-high-dose-pe-mg"),
+            replacement_hc_mg=p("gc-replacement-hydrocortisone-mg"),
+        ),
+        lab=LabRules(
+            ngml_to_nmol=p("vitd-ngml-to-nmol"),
+            vitd_min=p("vitd-plausible-min-nmol"),
+            vitd_max=p("vitd-plausible-max-nmol"),
+            calcium_mgdl_divisor=p("calcium-mgdl-to-mmol"),
+            albumin_reference=p("calcium-albumin-reference-gl"),
+            albumin_factor=p("calcium-albumin-factor"),
+            current_months=p("lab-current-months"),
+        ),
+    )
+
+
+_CACHE: dict[int, tuple[weakref.ref, Prepared]] = {}
+
+
+def prepared(knowledge: Knowledge) -> Prepared:
+    """What the facts layer derives from ``knowledge``, built once while it lives."""
+    key = id(knowledge)
+    hit = _CACHE.get(key)
+    if hit is not None and hit[0]() is knowledge:
+        return hit[1]
+    built = _prepare(knowledge)
+    _CACHE[key] = (weakref.ref(knowledge, lambda _r, key=key: _CACHE.pop(key, None)), built)
+    return built
+
+
+def _resources(data: ResolvedData, key: str, bad: list[int]) -> list[dict]:
+    items = data.resources.get(key)
+    if not isinstance(items, list):
+        if items is not None:
+            bad[0] += 1
+        return []
+    good = [r for r in items if isinstance(r, dict)]
+    bad[0] += len(items) - len(good)
+    return good
 
 
 def build_facts(
@@ -18,4 +112,78 @@ def build_facts(
     selections: list[str] | None = None,
 ) -> PatientFacts:
     """Facts for one patient. ``draft_orders`` is the order hooks' ``context.draftOrders`` Bundle."""
-    raise NotImplementedError
+    prep = prepared(knowledge)
+    today = now.date()
+    bad = [0]
+    notes: list[str] = []
+    unknown = {KEY_DOMAINS[k] for k in data.unknown if k in KEY_DOMAINS}
+    if any(k not in KEY_DOMAINS for k in data.unknown):
+        notes.append("unknown prefetch keys not mapped to a domain: %d" % sum(k not in KEY_DOMAINS for k in data.unknown))
+    patient = data.patient if isinstance(data.patient, dict) else None
+    if patient is None:
+        unknown.add(Domain.PATIENT)
+        patient = {}
+    born = birth_date(patient)
+    chosen = frozenset(s for s in (selections or ()) if isinstance(s, str))
+
+    cond = condition_facts(
+        _resources(data, "conditions", bad), _resources(data, "procedures", bad),
+        prep.conditions, prep.fractures, born, today,
+    )
+    bad[0] += cond.skipped
+
+    medications = data.medications if isinstance(data.medications, dict) else {}
+    records = []
+    for key in MEDICATION_KEYS:
+        found, malformed = collect(_resources(data, key, bad), medications, prep.medications, prep.meds, today)
+        records.extend(found)
+        bad[0] += malformed
+    draft_records, other_drafts, malformed = drafts(
+        draft_orders, chosen, medications, prep.medications, prep.meds, today
+    )
+    records.extend(draft_records)
+    bad[0] += malformed
+    unresolved = sum(not r.product.resolved for r in records)
+    if unresolved:
+        notes.append(f"unresolved medication references: {unresolved}")
+
+    safety = tuple(cond.safety)
+    gc = glucocorticoids.exposure(
+        records, cond.steroid_status, any(s.kind == "adrenal-insufficiency" for s in safety), prep.gc, today
+    )
+    indications = list(cond.indications)
+    if gc is not None and gc.long_term and gc.sources:
+        indications.append(Indication(IndicationKind.GLUCOCORTICOIDS, gc.sources[0]))
+
+    since = today - timedelta(days=round(prep.lab.current_months * 30.4375))
+    vitamin_d = labs.vitamin_d(_resources(data, "vitaminD", bad), prep.labs, prep.lab)
+    calcium = labs.calcium(_resources(data, "calcium", bad), prep.labs, prep.lab, since)
+    egfr = labs.egfr(_resources(data, "kidney", bad), prep.labs, since)
+    orders, malformed = lab_orders(_resources(data, "labOrders", bad), other_drafts, chosen, prep.labs, today)
+    bad[0] += malformed
+    if sum(1 for v in vitamin_d if v.problem):
+        notes.append(f"indeterminate 25(OH)D results: {sum(1 for v in vitamin_d if v.problem)}")
+    if bad[0]:
+        notes.append(f"skipped malformed resources: {bad[0]}")
+
+    return PatientFacts(
+        now=now,
+        age=age_on(patient.get("birthDate"), today),
+        sex=sex(patient) if patient else Sex.UNKNOWN,
+        deceased=deceased(patient),
+        pregnant=cond.pregnant,
+        breastfeeding=cond.breastfeeding,
+        indications=tuple(indications),
+        safety_conditions=safety,
+        medications=tuple(r.use for r in records),
+        glucocorticoids=gc,
+        vitamin_d=tuple(vitamin_d),
+        calcium=calcium,
+        egfr=egfr,
+        lab_orders=tuple(orders),
+        unknown=frozenset(unknown),
+        notes=tuple(notes),
+    )
+
+
+_ = date  # (typing aid)

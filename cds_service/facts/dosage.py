@@ -1,0 +1,232 @@
+"""Daily dose from FHIR Dosage: dose x frequency / period, in a canonical unit kind.
+
+Amounts are ``(value, kind)`` with kind ``"mg"`` (any mass, converted), ``"iu"`` (international
+units), ``"ml"`` or ``"count"`` (tablets, capsules, drops, sachets: dose forms). Weekly and monthly
+regimens become daily averages. Structured fields first; ``Dosage.text`` is parsed only as a last
+resort, with a deliberately small grammar (Dutch and English). Anything unclear stays ``None``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from cds_service.facts.values import as_dict, as_list, codings, duration_days, number, text, unit_days
+
+UCUM = "http://unitsofmeasure.org"
+Amount = tuple[float, str]
+
+_MASS_MG = {"g": 1000.0, "mg": 1.0, "ug": 0.001, "mcg": 0.001, "µg": 0.001, "μg": 0.001,
+            "microgram": 0.001, "micrograms": 0.001, "microgrammen": 0.001, "gram": 1000.0,
+            "milligram": 1.0, "milligrams": 1.0, "ng": 1e-6}
+_IU = {"[iu]", "iu", "ie", "i.e.", "i.u.", "[iu]/1", "internationale eenheden", "international units"}
+_ML = {"ml", "milliliter", "millilitre"}
+_COUNT_UNIT = re.compile(
+    r"(stuks?|st|tab|tabs|tbl|tablet(?:ten|s)?|kauwtablet(?:ten)?|bruistablet(?:ten)?|cap|caps|"
+    r"capsules?|druppels?|drops?|dr|sachets?|zakjes?|dos[ie]s|doses|puffs?|pufjes?|ampul(?:len)?|"
+    r"ampoules?|vials?|flacons?|pleisters?|patch(?:es)?|zetpil(?:len)?|suppositor(?:y|ies)|"
+    r"unit|units|eenheid|eenheden)"
+)
+
+# timing.code (v3 GTSAbbreviation) -> administrations per day
+_TIMING_CODES = {"QD": 1.0, "AM": 1.0, "PM": 1.0, "BED": 1.0, "BID": 2.0, "TID": 3.0,
+                 "QID": 4.0, "QOD": 0.5, "Q4H": 6.0, "Q6H": 4.0, "Q8H": 3.0, "Q12H": 2.0,
+                 "WK": 1 / 7, "MO": 1 / 30.4375}
+
+
+def unit_kind(quantity: Any) -> tuple[float, str] | None:
+    """``(factor, kind)`` converting a Quantity's value to its canonical kind, or None.
+
+    The UCUM ``code`` is read when ``system`` is UCUM (or absent), then the ``unit`` text.
+    A Quantity without any unit is a count (``{"value": 1}`` = one tablet).
+    """
+    quantity = as_dict(quantity)
+    candidates = []
+    if quantity.get("system") in (None, UCUM):
+        candidates.append(text(quantity.get("code")))
+    candidates.append(text(quantity.get("unit")))
+    if quantity.get("system") not in (None, UCUM):
+        candidates.append(text(quantity.get("code")))
+    seen = [c for c in candidates if c]
+    if not seen:
+        return 1.0, "count"
+    for raw in seen:
+        kind = _unit_text_kind(raw)
+        if kind is not None:
+            return kind
+    return None
+
+
+def _unit_text_kind(raw: str) -> tuple[float, str] | None:
+    key = raw.strip().lower()
+    if key in _MASS_MG:
+        return _MASS_MG[key], "mg"
+    if key in _IU:
+        return 1.0, "iu"
+    if key in _ML:
+        return 1.0, "ml"
+    # UCUM annotations ({tbl}, {capsule}), "1", "TAB", "tablet", "druppel", ...: a dose form count.
+    if key == "1" or (key.startswith("{") and key.endswith("}")) or _COUNT_UNIT.fullmatch(key):
+        return 1.0, "count"
+    return None  # mmol, rates, times, anything else: not guessed
+
+
+def quantity_amount(quantity: Any) -> Amount | None:
+    value = number(as_dict(quantity).get("value"))
+    kind = unit_kind(quantity)
+    if value is None or kind is None or value < 0:
+        return None
+    return value * kind[0], kind[1]
+
+
+def per_day(timing: Any) -> float | None:
+    """Administrations per day from a Timing (``repeat`` first, then ``code``)."""
+    timing = as_dict(timing)
+    repeat = as_dict(timing.get("repeat"))
+    frequency = number(repeat.get("frequency"))
+    period = number(repeat.get("period"))
+    days = unit_days(repeat.get("periodUnit"))
+    if period is not None and days is not None and period > 0:
+        return (frequency if frequency is not None else 1.0) / (period * days)
+    times = len(as_list(repeat.get("timeOfDay"))) or len(as_list(repeat.get("when")))
+    weekdays = len(as_list(repeat.get("dayOfWeek")))
+    if weekdays:
+        return (frequency or times or 1.0) * weekdays / 7
+    if times and frequency is None:
+        return float(times)
+    for _, code, _ in codings(timing.get("code")):
+        if code and code.upper() in _TIMING_CODES:
+            return _TIMING_CODES[code.upper()]
+    return None
+
+
+def dosage_daily(dosages: Any) -> Amount | None:
+    """The daily amount over a list of Dosage (concurrent ones summed, sequences weighted)."""
+    groups: dict[Any, list[dict]] = {}
+    for dosage in as_list(dosages):
+        if isinstance(dosage, dict):
+            groups.setdefault(dosage.get("sequence"), []).append(dosage)
+    if not groups:
+        return None
+    if len(groups) == 1:
+        return _concurrent(next(iter(groups.values())))
+    # Sequential phases (tapering): duration-weighted when every phase has a duration.
+    phases = []
+    for items in groups.values():
+        amount = _concurrent(items)
+        span = duration_days(as_dict(as_dict(items[0].get("timing")).get("repeat")).get("boundsDuration"))
+        if amount is None:
+            return None
+        phases.append((amount, span))
+    kinds = {a[1] for a, _ in phases}
+    if len(kinds) != 1:
+        return None
+    if all(span for _, span in phases):
+        total = sum(span for _, span in phases)
+        return sum(a[0] * span for a, span in phases) / total, kinds.pop()
+    values = {round(a[0], 6) for a, _ in phases}
+    return (phases[0][0][0], kinds.pop()) if len(values) == 1 else None
+
+
+def _concurrent(items: list[dict]) -> Amount | None:
+    total = 0.0
+    kind = None
+    for dosage in items:
+        amount = single_daily(dosage)
+        if amount is None or (kind is not None and amount[1] != kind):
+            return None
+        total += amount[0]
+        kind = amount[1]
+    return (total, kind) if kind else None
+
+
+def single_daily(dosage: dict) -> Amount | None:
+    """One Dosage's daily amount: structured dose x frequency, else its text."""
+    if dosage.get("asNeededBoolean") is True or dosage.get("asNeededCodeableConcept"):
+        return None
+    dose = None
+    for dr in as_list(dosage.get("doseAndRate")):
+        dr = as_dict(dr)
+        dose = quantity_amount(dr.get("doseQuantity"))
+        if dose is None and isinstance(dr.get("doseRange"), dict):
+            dose = quantity_amount(dr["doseRange"].get("low"))
+        if dose is not None:
+            break
+    frequency = per_day(dosage.get("timing"))
+    parsed = parse_text(text(dosage.get("text")) or "")
+    if dose is None:
+        dose = parsed[0]
+    if frequency is None:
+        frequency = parsed[1]
+    if dose is None or frequency is None:
+        return None
+    return dose[0] * frequency, dose[1]
+
+
+# --- dosage text (last resort) -----------------------------------------------------------------
+_NUM = r"(\d{1,3}(?:\.\d{3})+|\d+(?:[.,]\d+)?)"
+_WORDS = {"een": 1, "eens": 1, "once": 1, "twee": 2, "twice": 2, "drie": 3, "three": 3,
+          "vier": 4, "four": 4}
+_PERIOD = {"dag": 1.0, "day": 1.0, "daags": 1.0, "daily": 1.0, "week": 7.0, "maand": 30.4375,
+           "month": 30.4375}
+_FREQ = [
+    re.compile(rf"{_NUM}\s*(?:x|maal|keer|times)\s*(?:per|a|/|p\.?|in de)?\s*(dag|daags|day|week|maand|month)"),
+    re.compile(r"\b(eens|een|twee|drie|vier)\s*maal\s*(?:per\s*)?(dag|daags|week|maand)"),
+    re.compile(r"\b(once|twice|three|four)\s*(?:times\s*)?(?:a|per)\s*(day|week|month)"),
+    re.compile(r"\b(once|twice)\s+(daily)"),
+]
+_DD = re.compile(rf"\b{_NUM}\s*dd\b(?:\s*{_NUM}(?!\s*(?:mg|g|ie|iu|ug|mcg|µg|microgram)))?")
+_ONCE_PER = [
+    (re.compile(r"(per dag|dagelijks|daily|/\s*dag|p\.d\.|a day|per day|daags|each day)"), 1.0),
+    (re.compile(r"(per week|wekelijks|weekly|/\s*week|a week)"), 1 / 7),
+    (re.compile(r"(per maand|maandelijks|monthly|/\s*maand|a month)"), 1 / 30.4375),
+]
+_MASS = re.compile(rf"{_NUM}\s*(ie|iu|µg|μg|mcg|ug|microgram(?:men)?|mg|milligram|g|gram|ml)\b")
+_COUNT = re.compile(
+    rf"{_NUM}\s*(?:stuks?|tablet(?:ten)?|tabl?|kauwtablet(?:ten)?|bruistablet(?:ten)?|capsules?|caps|"
+    r"druppels?|drops?|sachets?|zakjes?|tablets?)\b"
+)
+
+
+def _num(raw: str) -> float:
+    if re.fullmatch(r"\d{1,3}(?:\.\d{3})+", raw):
+        return float(raw.replace(".", ""))
+    return float(raw.replace(",", "."))
+
+
+def parse_text(raw: str) -> tuple[Amount | None, float | None]:
+    """``(dose per administration, administrations per day)`` from free dosage text."""
+    s = raw.lower()
+    if not s:
+        return None, None
+    frequency = None
+    dose: Amount | None = None
+    m = _DD.search(s)
+    if m:
+        frequency = _num(m.group(1))
+        if m.group(2):
+            dose = (_num(m.group(2)), "count")
+    if frequency is None:
+        for pattern in _FREQ:
+            m = pattern.search(s)
+            if m:
+                n = _WORDS.get(m.group(1))
+                count = float(n) if n is not None else _num(m.group(1))
+                frequency = count / _PERIOD[m.group(2)]
+                break
+    if frequency is None:
+        for pattern, value in _ONCE_PER:
+            if pattern.search(s):
+                frequency = value
+                break
+    masses = _MASS.findall(s)
+    if len(masses) == 1:
+        value, unit = masses[0]
+        kind = _unit_text_kind(unit)
+        if kind is not None:
+            dose = (_num(value) * kind[0], kind[1])
+    elif dose is None:
+        counts = _COUNT.findall(s)
+        if len(counts) == 1:
+            dose = (_num(counts[0]), "count")
+    return dose, frequency

@@ -1,0 +1,131 @@
+"""Code and text matching against many value sets at once, indexed once per :class:`Knowledge`.
+
+``CodeSet.matches_coding`` / ``matches_text`` test one value set; the facts layer asks "which of
+these 30 value sets does this resource match?" for every resource of every request. The index turns
+that into one dict lookup per coding, a prefix scan per code system, and one normalisation per text
+(same semantics as ``CodeSet.matches_text``: a term matches, unless an exclusion term of that
+value set occurs in the text).
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from cds_service.knowledge.model import Knowledge, normalize_text
+
+CONDITION_SETS: tuple[str, ...] = (
+    "osteoporosis",
+    "osteopenia",
+    "fragility-fracture",
+    "major-osteoporotic-site-fracture",
+    "fracture",
+    "menopause",
+    "anorexia-nervosa",
+    "diabetes",
+    "malabsorption",
+    "bariatric-surgery",
+    "immobility",
+    "protein-metabolism-disorder",
+    "long-term-steroid-status",
+    "hypercalcaemia",
+    "hyperparathyroidism",
+    "kidney-stones",
+    "sarcoidosis",
+    "ckd-severe",
+    "er-positive-breast-cancer",
+    "adrenal-insufficiency",
+    "pregnancy",
+    "breastfeeding",
+    "immunosuppression",
+)
+
+MEDICATION_SETS: tuple[str, ...] = (
+    "glucocorticoid-systemic",
+    "bone-drug",
+    "vitamin-d",
+    "active-vitamin-d",
+    "calcium",
+    "magnesium",
+    "vitamin-k2",
+    "vitamin-k1",
+    "soy-isoflavones",
+    "ipriflavone",
+    "vka",
+    "levothyroxine",
+    "bisphosphonate-oral",
+    "tetracycline",
+    "fluoroquinolone",
+    "thiazide",
+    "digoxin",
+    "integrase-inhibitor",
+    "oral-iron",
+    "eltrombopag",
+    "tamoxifen",
+    "aromatase-inhibitor",
+    "theophylline",
+)
+
+LAB_SETS: tuple[str, ...] = (
+    "lab-25ohd",
+    "lab-calcium",
+    "lab-calcium-corrected",
+    "lab-albumin",
+    "lab-egfr",
+    "lab-creatinine",
+)
+
+
+class Index:
+    """Which of a group of value sets a coding or a text matches."""
+
+    __slots__ = ("_codes", "_prefixes", "_terms", "_excludes")
+
+    def __init__(self, knowledge: Knowledge, ids: Iterable[str]) -> None:
+        codes: dict[tuple[str, str], set[str]] = {}
+        prefixes: dict[str, list[tuple[str, str]]] = {}
+        terms: list[tuple[str, str]] = []
+        excludes: list[tuple[str, str]] = []
+        for vs_id in ids:
+            vs = knowledge.value_sets.get(vs_id)
+            if vs is None:
+                continue
+            for key in vs.codes:
+                codes.setdefault(key, set()).add(vs_id)
+            for system, prefix in vs.prefixes:
+                prefixes.setdefault(system, []).append((prefix, vs_id))
+            terms.extend((term, vs_id) for term in vs.terms if term)
+            excludes.extend((term, vs_id) for term in getattr(vs, "exclude_terms", ()) if term)
+        self._codes = {k: frozenset(v) for k, v in codes.items()}
+        self._prefixes = {k: tuple(v) for k, v in prefixes.items()}
+        self._terms = tuple(terms)
+        self._excludes = tuple(excludes)
+
+    def coding(self, system: str | None, code: str | None) -> set[str]:
+        if not system or not code:
+            return set()
+        found = set(self._codes.get((system, code), ()))
+        for prefix, vs_id in self._prefixes.get(system, ()):
+            if code.startswith(prefix):
+                found.add(vs_id)
+        return found
+
+    def codings(self, pairs: Iterable[tuple[str | None, str | None, str | None]]) -> set[str]:
+        found: set[str] = set()
+        for system, code, _ in pairs:
+            found |= self.coding(system, code)
+        return found
+
+    def text(self, value: str | None) -> set[str]:
+        if not value:
+            return set()
+        normalized = normalize_text(value)
+        found = {vs_id for term, vs_id in self._terms if term in normalized}
+        if found and self._excludes:
+            found -= {vs_id for term, vs_id in self._excludes if term in normalized}
+        return found
+
+    def texts(self, values: Iterable[str]) -> set[str]:
+        found: set[str] = set()
+        for value in values:
+            found |= self.text(value)
+        return found

@@ -1,0 +1,286 @@
+"""Medication records (requests, statements, dispenses, draft orders) -> :class:`MedicationUse`.
+
+Which records count (documented choices):
+
+* MedicationRequest: status active / on-hold (current), completed / stopped (past), draft (a stored
+  unsigned order: not current); intent order / plan / original-order / reflex-order / filler-order /
+  instance-order. ``proposal`` and ``option`` are suggestions, not orders: skipped (a hook's own
+  draft orders are read from ``context.draftOrders`` whatever their intent).
+* MedicationStatement: active / intended / on-hold (current), completed / stopped (past).
+* MedicationDispense: completed; current when handed over within ``supplement-recent-dispense-days``
+  or while its ``daysSupply`` lasts.
+* A current record whose explicit end (``effectivePeriod.end``, ``boundsPeriod.end``,
+  ``boundsDuration``) lies before today is not current. Supply-derived ends (quantities,
+  expected supply duration) do not end a record; they only shape glucocorticoid exposure.
+* ``glucocorticoid-systemic`` is dropped from a record whose route is local (inhaled, nasal, skin,
+  eye, ear, rectal, vaginal, intra-articular), so an inhaled steroid never counts as systemic.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Mapping
+
+from cds_service.facts.amounts import amounts
+from cds_service.facts.dosage import Amount as Daily
+from cds_service.facts.dosage import dosage_daily, quantity_amount
+from cds_service.facts.match import Index
+from cds_service.facts.model import MedicationUse
+from cds_service.facts.products import Product, product_of
+from cds_service.facts.routes import SYSTEMIC, route_from_concept, route_from_texts
+from cds_service.facts.values import (
+    add_days,
+    as_dict,
+    as_list,
+    duration_days,
+    number,
+    parse_date,
+    period,
+    reference_of,
+    source,
+    text,
+)
+
+GC = "glucocorticoid-systemic"
+_REQUEST_CURRENT = frozenset({"active", "on-hold"})
+_REQUEST_PAST = frozenset({"completed", "stopped"})
+_REQUEST_INTENTS = frozenset(
+    {"order", "plan", "original-order", "reflex-order", "filler-order", "instance-order"}
+)
+_STATEMENT_CURRENT = frozenset({"active", "intended", "on-hold"})
+_STATEMENT_PAST = frozenset({"completed", "stopped"})
+
+
+@dataclass(frozen=True, slots=True)
+class MedRecord:
+    """A matched record plus what glucocorticoid exposure needs beyond :class:`MedicationUse`."""
+
+    use: MedicationUse
+    product: Product
+    daily: Daily | None  # the structured daily amount (mg / iu / count / ml)
+    exposure_end: date | None  # best end estimate (explicit, else supply-derived)
+    planned_days: float | None  # planned duration of an order (explicit or supply-derived)
+
+
+@dataclass(frozen=True, slots=True)
+class MedicationRules:
+    recent_dispense_days: float
+
+
+def _first_repeat(dosages: object) -> dict:
+    for dosage in as_list(dosages):
+        repeat = as_dict(as_dict(as_dict(dosage).get("timing")).get("repeat"))
+        if repeat:
+            return repeat
+    return {}
+
+
+def _route(dosages: object, product: Product) -> str | None:
+    for dosage in as_list(dosages):
+        route = route_from_concept(as_dict(dosage).get("route"))
+        if route:
+            return route
+    return route_from_texts(product.form_texts + product.texts)
+
+
+def _units_per_day(resource: dict) -> Daily | None:
+    """Dispense fallback: quantity / daysSupply when no dosage says how much a day."""
+    qty = quantity_amount(resource.get("quantity"))
+    days = number(as_dict(resource.get("daysSupply")).get("value"))
+    if qty is None or days is None or days <= 0:
+        return None
+    return qty[0] / days, qty[1]
+
+
+def _supply_end(resource: dict, start: date | None, daily: Daily | None) -> tuple[date | None, float | None]:
+    """Terminology 2.1 step 4: validityPeriod, expected supply x (1 + repeats), quantity / daily."""
+    request = as_dict(resource.get("dispenseRequest"))
+    _, validity_end = period(request.get("validityPeriod"))
+    if start is None:
+        return validity_end, None
+    supply = duration_days(request.get("expectedSupplyDuration"))
+    repeats = number(request.get("numberOfRepeatsAllowed")) or 0.0
+    if supply is not None:
+        days = supply * (1 + max(repeats, 0.0))
+        return add_days(start, days), days
+    qty = quantity_amount(request.get("quantity"))
+    if qty is not None and daily is not None and daily[1] == qty[1] and daily[0] > 0:
+        days = qty[0] * (1 + max(repeats, 0.0)) / daily[0]
+        return add_days(start, days), days
+    if validity_end is not None:
+        return validity_end, None
+    return None, None
+
+
+def record_from(
+    resource: dict,
+    medications: Mapping[str, dict],
+    index: Index,
+    rules: MedicationRules,
+    today: date,
+    *,
+    draft: bool = False,
+    selected: bool = False,
+) -> MedRecord | None:
+    """One record as a MedRecord, or None when it is not counted or matches no group."""
+    kind = resource.get("resourceType")
+    status = text(resource.get("status")) or "unknown"
+    if kind == "MedicationRequest":
+        dosages = resource.get("dosageInstruction")
+        if not draft and (
+            status not in _REQUEST_CURRENT | _REQUEST_PAST | {"draft"}
+            or resource.get("intent") not in _REQUEST_INTENTS
+        ):
+            return None
+    elif kind == "MedicationStatement":
+        dosages = resource.get("dosage")
+        if status not in _STATEMENT_CURRENT | _STATEMENT_PAST:
+            return None
+    elif kind == "MedicationDispense":
+        dosages = resource.get("dosageInstruction")
+        if status != "completed":
+            return None
+    else:
+        raise TypeError("not a medication record")
+    product = product_of(resource, medications, index)
+    if product is None or not product.groups:
+        return None
+    route = _route(dosages, product)
+    groups = product.groups
+    if GC in groups and route is not None and route not in SYSTEMIC:
+        groups = groups - {GC}
+    if not groups:
+        return None
+    daily = dosage_daily(dosages)
+    if daily is None and kind == "MedicationDispense":
+        daily = _units_per_day(resource)
+
+    start, end, exposure_end, planned, active = _timeline(kind, status, resource, dosages, daily, rules, today, draft)
+    daily_dose, nutrients = amounts(product, daily)
+    use = MedicationUse(
+        groups=groups,
+        source=source(resource, product.display, start),
+        kind=kind,
+        status=status,
+        start=start,
+        end=end,
+        active=active,
+        nutrients=nutrients,
+        route=route,
+        daily_dose=daily_dose,
+        draft=draft,
+        selected=selected,
+        resource_id=reference_of(resource),
+    )
+    return MedRecord(use, product, daily, exposure_end, planned)
+
+
+def _timeline(
+    kind: str,
+    status: str,
+    resource: dict,
+    dosages: object,
+    daily: Daily | None,
+    rules: MedicationRules,
+    today: date,
+    draft: bool,
+) -> tuple[date | None, date | None, date | None, float | None, bool]:
+    """``(start, explicit end, exposure end, planned days, current)`` for one record."""
+    if kind == "MedicationStatement":
+        start, end = period(resource.get("effectivePeriod"))
+        start = start or parse_date(resource.get("effectiveDateTime"))
+        active = status in _STATEMENT_CURRENT and (end is None or end >= today)
+        return start, end, end, None, active
+    if kind == "MedicationDispense":
+        start = parse_date(resource.get("whenHandedOver")) or parse_date(resource.get("whenPrepared"))
+        supply = number(as_dict(resource.get("daysSupply")).get("value"))
+        end = add_days(start, supply) if start and supply and supply > 0 else None
+        recent = start is not None and start <= today and (today - start).days <= rules.recent_dispense_days
+        return start, end, end, None, recent or (end is not None and start <= today <= end)
+    repeat = _first_repeat(dosages)
+    bounds_start, end = period(repeat.get("boundsPeriod"))
+    start = bounds_start or parse_date(resource.get("authoredOn"))
+    if start is None and draft:
+        start = today
+    planned = duration_days(repeat.get("boundsDuration"))
+    if end is None and start is not None and planned is not None:
+        end = add_days(start, planned)
+    if end is not None and start is not None and planned is None:
+        planned = float((end - start).days)
+    exposure_end = end
+    if end is None:
+        exposure_end, planned = _supply_end(resource, start, daily)
+    active = not draft and status in _REQUEST_CURRENT and (end is None or end >= today)
+    return start, (end if not draft else exposure_end), exposure_end, planned, active
+
+
+def collect(
+    resources: list[dict],
+    medications: Mapping[str, dict],
+    index: Index,
+    rules: MedicationRules,
+    today: date,
+) -> tuple[list[MedRecord], int]:
+    """All matched records, and how many resources were malformed."""
+    out: list[MedRecord] = []
+    bad = 0
+    for resource in resources:
+        try:
+            record = record_from(resource, medications, index, rules, today)
+        except (AttributeError, TypeError, ValueError, KeyError, OverflowError):
+            bad += 1
+            continue
+        if record is not None:
+            out.append(record)
+    return out, bad
+
+
+def drafts(
+    bundle: object,
+    selections: frozenset[str],
+    medications: Mapping[str, dict],
+    index: Index,
+    rules: MedicationRules,
+    today: date,
+) -> tuple[list[MedRecord], list[dict], int]:
+    """Draft MedicationRequests as records; other draft resources returned for the lab-order reader."""
+    records: list[MedRecord] = []
+    others: list[dict] = []
+    bad = 0
+    for resource in draft_resources(bundle):
+        if resource.get("resourceType") != "MedicationRequest":
+            others.append(resource)
+            continue
+        try:
+            record = record_from(
+                resource, medications, index, rules, today,
+                draft=True, selected=reference_of(resource) in selections,
+            )
+        except (AttributeError, TypeError, ValueError, KeyError, OverflowError):
+            bad += 1
+            continue
+        if record is not None:
+            records.append(record)
+    return records, others, bad
+
+
+def draft_resources(bundle: object) -> list[dict]:
+    """The resources of a ``context.draftOrders`` Bundle (or a plain list of resources)."""
+    if isinstance(bundle, dict):
+        entries = [as_dict(e).get("resource") for e in as_list(bundle.get("entry"))]
+    else:
+        entries = as_list(bundle)
+    return [e for e in entries if isinstance(e, dict)]
+
+
+def planned_long(record: MedRecord, threshold_days: float) -> bool:
+    """An order whose planned duration reaches ``threshold_days`` (decision 2: counts from day one)."""
+    return record.planned_days is not None and record.planned_days >= threshold_days
+
+
+def days_between(a: date, b: date) -> int:
+    return (b - a).days + 1 if b >= a else 0
+
+
+_ = timedelta  # re-exported for callers computing windows
