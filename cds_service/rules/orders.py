@@ -198,7 +198,7 @@ def vitd_recheck_early(ctx: RuleContext) -> list[Recommendation]:
             code="vitd-recheck-early",
             category=Category.INFO,
             severity=Severity.INFO,
-            summary=Line("summary.vitd-recheck-early", {"date": meaningful}),
+            summary=Line("summary.vitd-recheck-early", {"date": meaningful, "weeks": _after_days(ctx) // 7}),
             facts=tuple(facts),
             advice=(
                 Line("advice.vitd-recheck-early", {"weeks": _after_days(ctx) // 7, "date": meaningful}),
@@ -332,7 +332,7 @@ def soy_male(ctx: RuleContext) -> list[Recommendation]:
             severity=Severity.INFO,
             summary=Line("summary.order-soy-men"),
             facts=(lines.medication_line("fact.soy-draft", drafts),),
-            advice=(Line("advice.soy-men"),),
+            advice=(Line("advice.order-soy-men"),),
             rule="soy_male",
         )
     ]

@@ -153,3 +153,16 @@ def test_guideline_range_and_unit():
     assert guideline_range(K2) is None
     assert total_unit(VIT_D) == "ug"
     assert total_unit(CALCIUM) == "mg"
+
+
+def test_with_the_shipped_knowledge():
+    from cds_service.knowledge.loader import load_knowledge
+
+    nutrients = load_knowledge().nutrients
+    d = nutrients["vitamin-d"]
+    assert verdict(daily_total("vitamin-d", [med("D", vitamin_d=Amount(20, "ug"))], total_unit(d)), d) is DoseVerdict.WITHIN
+    assert verdict(daily_total("vitamin-d", [med("D", vitamin_d=Amount(0.11, "mg"))], total_unit(d)), d) is DoseVerdict.OVER_LIMIT
+    mg = nutrients["magnesium"]
+    assert verdict(daily_total("magnesium", [med("Mg", magnesium=Amount(300, "mg"))], total_unit(mg)), mg) is DoseVerdict.OVER_LIMIT
+    assert not dose_checked(nutrients["vitamin-k2"])
+    assert not dose_checked(nutrients["ipriflavone"])
