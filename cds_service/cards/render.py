@@ -1,15 +1,103 @@
-"""Recommendations -> CDS Hooks cards in the requested language. (STUB)"""
+"""Recommendations -> CDS Hooks cards in the requested language.
+
+Every text comes from the message catalogues (``messages/<lang>.json``). The detail is GitHub
+Markdown in fixed sections: the facts used, advice (guideline doses with evidence dots, notes),
+already taken, not proposed and why, what could not be checked, and a footer with the rule version.
+"""
 
 from __future__ import annotations
 
-from cds_service.cards.model import Card
+from typing import Iterable
+
+from cds_service.cards.i18n import DEFAULT_LANGUAGE, Catalogue, catalogue
+from cds_service.cards.model import MAX_SUMMARY, Card, Coding, Link, OverrideReason, Source
+from cds_service.cards.suggestions import ExtraCodings, build_suggestions
 from cds_service.knowledge.model import Knowledge
-from cds_service.rules.model import Recommendation
+from cds_service.rules import lines
+from cds_service.rules.model import Line, Recommendation
 
 SUPPORTED_LANGUAGES = ("nl", "en")
 
+NON_ADHERENCE_SYSTEM = "http://terminology.hl7.org/CodeSystem/non-adherence-reason-codes"
+OVERRIDE_CODES = (
+    "cds-not-applicable",
+    "cds-suboptimal-context",
+    "recipient-disagrees-evidence",
+    "recipient-concerns-outcomes",
+    "does-not-align-preferences",
+    "not-convenient-feasible",
+)
+
+
+def pick_language(language: str | None) -> str:
+    """A supported language from a tag such as ``en-GB``; else the default."""
+    primary = (language or "").split("-")[0].split("_")[0].strip().lower()
+    return primary if primary in SUPPORTED_LANGUAGES else DEFAULT_LANGUAGE
+
 
 def render_cards(
-    recommendations: list[Recommendation], knowledge: Knowledge, *, language: str, patient_id: str
+    recommendations: list[Recommendation],
+    knowledge: Knowledge,
+    *,
+    language: str,
+    patient_id: str,
+    extra_codings: ExtraCodings | None = None,
 ) -> list[Card]:
-    raise NotImplementedError
+    """One card per recommendation. ``extra_codings``: site orderable codings per nutrient id."""
+    cat = catalogue(pick_language(language))
+    return [render_card(rec, knowledge, cat, patient_id, extra_codings) for rec in recommendations]
+
+
+def render_card(
+    rec: Recommendation, knowledge: Knowledge, cat: Catalogue, patient_id: str, extra_codings: ExtraCodings | None = None
+) -> Card:
+    suggestions = build_suggestions(rec, knowledge, cat, patient_id, extra_codings)
+    links = (Link(label=cat.text("link.guideline"), url=knowledge.guideline_url),) if knowledge.guideline_url else ()
+    return Card(
+        summary=_summary(cat.text(rec.summary)),
+        detail=detail(rec, knowledge, cat),
+        indicator=rec.severity.value,
+        source=Source(label=knowledge.guideline_title, url=knowledge.guideline_url, topic=topic(rec.code, knowledge, cat)),
+        suggestions=tuple(suggestions),
+        overrideReasons=override_reasons(cat),
+        links=links,
+    )
+
+
+def topic(code: str, knowledge: Knowledge, cat: Catalogue) -> Coding:
+    known = knowledge.recommendations.get(code)
+    display = known.display if known is not None else cat.text(f"topic.{code}")
+    return Coding(system=knowledge.recommendation_system, code=code, display=display)
+
+
+def override_reasons(cat: Catalogue) -> tuple[OverrideReason, ...]:
+    return tuple(OverrideReason(system=NON_ADHERENCE_SYSTEM, code=c, display=cat.text(f"override.{c}")) for c in OVERRIDE_CODES)
+
+
+def _summary(text: str) -> str:
+    """Summaries are kept short by the catalogue (tested); this only guards a runaway parameter."""
+    text = " ".join(text.split())
+    return text if len(text) <= MAX_SUMMARY else text[: MAX_SUMMARY - 1].rstrip() + "…"
+
+
+def _section(cat: Catalogue, heading: str, items: Iterable[str]) -> list[str]:
+    items = list(items)
+    if not items:
+        return []
+    return [f"**{cat.text(heading)}**", "", *(f"- {i}" for i in items), ""]
+
+
+def detail(rec: Recommendation, knowledge: Knowledge, cat: Catalogue) -> str:
+    md = lambda line: cat.text(line, markdown=True)  # noqa: E731
+    withheld = [
+        md(Line("withheld.item", {"nutrient": lines.nutrient_name(w.nutrient), "reason": w.reason})) for w in rec.withheld
+    ]
+    parts = [
+        *_section(cat, "heading.facts", map(md, rec.facts)),
+        *_section(cat, "heading.advice", map(md, rec.advice)),
+        *_section(cat, "heading.taken", map(md, rec.already_taken)),
+        *_section(cat, "heading.withheld", withheld),
+        *_section(cat, "heading.unchecked", map(md, rec.unchecked)),
+        "_" + md(Line("footer", {"title": knowledge.guideline_title, "version": knowledge.version, "rule": rec.rule or rec.code})) + "_",
+    ]
+    return "\n".join(parts)

@@ -1,0 +1,177 @@
+"""Card suggestions: draft FHIR R4 MedicationRequest / ServiceRequest resources and deletes.
+
+Each resource is built from a template prepared once per (knowledge, nutrient, language) and then
+copied and filled with the patient-specific parts (subject, reasons, window, site codings). The
+templates follow terminology section 6.2 / 6.3; tests validate the output with ``fhir.resources``
+(R4B), the service does not (it costs about 0.5 ms per resource).
+"""
+
+from __future__ import annotations
+
+import copy
+import weakref
+from typing import Any, Mapping, Sequence
+
+from cds_service.cards.i18n import Catalogue
+from cds_service.cards.model import Action, Suggestion
+from cds_service.knowledge.model import SNOMED, UCUM, Coding, Knowledge, Nutrient
+from cds_service.rules import lines
+from cds_service.rules.model import LabOrderProposal, Line, Proposal, Recommendation
+
+ORAL_ROUTE = {"coding": [{"system": SNOMED, "code": "26643006", "display": "Oral route"}]}
+ONCE_DAILY = {"repeat": {"frequency": 1, "period": 1, "periodUnit": "d"}}
+DOSE_ORDERED = {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/dose-rate-type", "code": "ordered"}]}
+UNIT_DISPLAY = {"ug": "µg"}
+
+ExtraCodings = Mapping[str, Sequence[Any]]
+
+# id(knowledge) -> (weak reference to it, {(kind, key, language): template})
+_CACHE: dict[int, tuple[weakref.ref, dict[tuple[str, str, str], dict]]] = {}
+
+
+def _templates(knowledge: Knowledge) -> dict[tuple[str, str, str], dict]:
+    entry = _CACHE.get(id(knowledge))
+    if entry is None or entry[0]() is not knowledge:
+        entry = (weakref.ref(knowledge), {})
+        _CACHE[id(knowledge)] = entry
+    return entry[1]
+
+
+def _coding(c: Any) -> dict[str, str]:
+    """A FHIR Coding dict from a knowledge Coding, a card Coding or a plain dict."""
+    if isinstance(c, Mapping):
+        system, code, display = c.get("system"), c.get("code"), c.get("display")
+    else:
+        system, code, display = c.system, c.code, getattr(c, "display", None)
+    out = {"system": system, "code": code}
+    if display:
+        out["display"] = display
+    return out
+
+
+def _medication_template(knowledge: Knowledge, nutrient: Nutrient, cat: Catalogue) -> dict:
+    key = ("MedicationRequest", nutrient.id, cat.language)
+    cache = _templates(knowledge)
+    if key in cache:
+        return cache[key]
+    dosage: dict[str, Any] = {
+        "text": cat.text(Line(f"dosage.{nutrient.id}", lines.dose_line(nutrient).params)),
+        "timing": ONCE_DAILY,
+        "route": ORAL_ROUTE,
+    }
+    if nutrient.dose is not None:  # never for K2 (decision 4): the clinician confirms the dose
+        dosage["doseAndRate"] = [
+            {
+                "type": DOSE_ORDERED,
+                "doseQuantity": {
+                    "value": nutrient.dose.value,
+                    "unit": UNIT_DISPLAY.get(nutrient.dose.unit, nutrient.dose.unit),
+                    "system": UCUM,
+                    "code": nutrient.dose.unit,
+                },
+            }
+        ]
+    template = {
+        "resourceType": "MedicationRequest",
+        "status": "draft",
+        "intent": "proposal",
+        "instantiatesCanonical": [nutrient.canonical],
+        "medicationCodeableConcept": {"text": cat.text(f"product.{nutrient.id}")},
+        "dosageInstruction": [dosage],
+        "note": [{"text": cat.text(Line("note.medication", {"title": knowledge.guideline_title, "version": knowledge.version}))}],
+    }
+    if nutrient.product:
+        template["medicationCodeableConcept"]["coding"] = [_coding(c) for c in nutrient.product]
+    cache[key] = template
+    return template
+
+
+def medication_request(
+    knowledge: Knowledge,
+    proposal: Proposal,
+    cat: Catalogue,
+    patient_id: str,
+    extra_codings: ExtraCodings | None = None,
+) -> dict:
+    """The draft MedicationRequest for one proposed nutrient."""
+    nutrient = knowledge.nutrients[proposal.nutrient]
+    resource = copy.deepcopy(_medication_template(knowledge, nutrient, cat))
+    resource["subject"] = {"reference": f"Patient/{patient_id}"}
+    if proposal.reason_references:
+        resource["reasonReference"] = [{"reference": r} for r in proposal.reason_references]
+    extra = (extra_codings or {}).get(nutrient.id)
+    if extra:
+        resource["medicationCodeableConcept"].setdefault("coding", []).extend(_coding(c) for c in extra)
+    return resource
+
+
+def _lab_template(knowledge: Knowledge, cat: Catalogue) -> dict:
+    key = ("ServiceRequest", "lab-25ohd", cat.language)
+    cache = _templates(knowledge)
+    if key not in cache:
+        order = knowledge.lab_order
+        cache[key] = {
+            "resourceType": "ServiceRequest",
+            "status": "draft",
+            "intent": "proposal",
+            "instantiatesCanonical": [order.canonical],
+            "category": [{"coding": [_coding(c) for c in order.category]}] if order.category else [],
+            "code": {"coding": [_coding(c) for c in order.code], "text": cat.text("product.lab-25ohd")},
+            "note": [{"text": cat.text(Line("note.lab-order", {
+                "title": knowledge.guideline_title,
+                "version": knowledge.version,
+                "low": knowledge.param("vitd-target-low-nmol"),
+                "high": knowledge.param("vitd-target-high-nmol"),
+            }))}],
+        }
+        if not cache[key]["category"]:
+            del cache[key]["category"]
+    return cache[key]
+
+
+def service_request(knowledge: Knowledge, order: LabOrderProposal, cat: Catalogue, patient_id: str) -> dict:
+    """The draft 25(OH)D ServiceRequest with its occurrence window."""
+    resource = copy.deepcopy(_lab_template(knowledge, cat))
+    resource["subject"] = {"reference": f"Patient/{patient_id}"}
+    resource["occurrencePeriod"] = {"start": order.start.isoformat(), "end": order.end.isoformat()}
+    if order.reason_references:
+        resource["reasonReference"] = [{"reference": r} for r in order.reason_references]
+    return resource
+
+
+def build_suggestions(
+    rec: Recommendation,
+    knowledge: Knowledge,
+    cat: Catalogue,
+    patient_id: str,
+    extra_codings: ExtraCodings | None = None,
+) -> list[Suggestion]:
+    """Suggestions for one recommendation (decision 3: all together + one per nutrient)."""
+    out: list[Suggestion] = []
+    proposals = [p for p in rec.proposals if p.nutrient in knowledge.nutrients and knowledge.nutrients[p.nutrient].proposable]
+    if proposals:
+        actions = [
+            Action(
+                type="create",
+                description=cat.text(Line("action.create-medication", {"nutrient": lines.nutrient_name(p.nutrient)})),
+                resource=medication_request(knowledge, p, cat, patient_id, extra_codings),
+            )
+            for p in proposals
+        ]
+        names = [lines.nutrient_name(p.nutrient) for p in proposals]
+        out.append(Suggestion(label=cat.text(Line("suggestion.all", {"nutrients": names})), isRecommended=True, actions=tuple(actions)))
+        if len(actions) > 1:
+            for p, action in zip(proposals, actions):
+                label = cat.text(Line("suggestion.one", {"nutrient": lines.nutrient_name(p.nutrient)}))
+                out.append(Suggestion(label=label, isRecommended=False, actions=(action,)))
+    if rec.lab_order is not None:
+        action = Action(
+            type="create",
+            description=cat.text("action.create-lab-order"),
+            resource=service_request(knowledge, rec.lab_order, cat, patient_id),
+        )
+        out.append(Suggestion(label=cat.text("suggestion.lab-order"), isRecommended=not out, actions=(action,)))
+    if rec.delete_orders:
+        actions = tuple(Action(type="delete", description=cat.text("action.delete-order"), resourceId=rid) for rid in rec.delete_orders)
+        out.append(Suggestion(label=cat.text("suggestion.delete"), isRecommended=not out, actions=actions))
+    return out

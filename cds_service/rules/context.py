@@ -1,0 +1,125 @@
+"""What every rule reads: the facts, the knowledge, the site config, and a few derived values.
+
+Derived values (the current 25(OH)D, the serum calcium state, the enabled indications) are computed
+once per evaluation and shared by the rules, so two rules never disagree about them.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+from cds_service.facts.model import Domain, Indication, LabResult, MedicationUse, PatientFacts
+from cds_service.knowledge.model import Knowledge
+
+if TYPE_CHECKING:  # pragma: no cover
+    from cds_service.rules.engine import RuleConfig
+
+DAYS_PER_MONTH = 30.4375
+
+
+def months_ago(now: datetime, months: float) -> datetime:
+    """``now`` minus a number of (average) months."""
+    return now - timedelta(days=months * DAYS_PER_MONTH)
+
+
+class RuleContext:
+    """One evaluation: facts + knowledge + config + hook, with shared derived values."""
+
+    def __init__(self, facts: PatientFacts, knowledge: Knowledge, config: RuleConfig, hook: str) -> None:
+        self.facts = facts
+        self.knowledge = knowledge
+        self.config = config
+        self.hook = hook
+
+    # --- basics -------------------------------------------------------------------------------
+    @property
+    def today(self) -> date:
+        return self.facts.now.date()
+
+    def param(self, name: str) -> float:
+        return self.knowledge.param(name)
+
+    def known(self, domain: Domain) -> bool:
+        return self.facts.is_known(domain)
+
+    @cached_property
+    def adult(self) -> bool:
+        """Age known and at least the adult age."""
+        return self.facts.age is not None and self.facts.age >= self.param("adult-age")
+
+    # --- medications --------------------------------------------------------------------------
+    def taking(self, group: str) -> tuple[MedicationUse, ...]:
+        """Current (active or draft) records in a medication group."""
+        return self.facts.meds(group)
+
+    def taking_any(self, *groups: str) -> bool:
+        return any(self.taking(g) for g in groups)
+
+    # --- indications --------------------------------------------------------------------------
+    @cached_property
+    def indications(self) -> tuple[Indication, ...]:
+        """Indications whose trigger is not switched off for this site."""
+        disabled = self.config.disabled_triggers
+        return tuple(i for i in self.facts.indications if i.kind.value not in disabled)
+
+    @cached_property
+    def has_indication(self) -> bool:
+        gc = self.facts.glucocorticoids
+        gc_enabled = "glucocorticoids" not in self.config.disabled_triggers
+        return bool(self.indications) or bool(gc and gc.long_term and gc_enabled)
+
+    # --- labs ---------------------------------------------------------------------------------
+    @cached_property
+    def current_vitd(self) -> LabResult | None:
+        """The latest 25(OH)D result that is still current (newer than vitd-current-months)."""
+        since = months_ago(self.facts.now, self.param("vitd-current-months"))
+        dated = [r for r in self.facts.vitamin_d if r.effective is not None]
+        dated.sort(key=lambda r: _aware(r.effective), reverse=True)
+        if dated and _aware(dated[0].effective) >= _aware(since):
+            return dated[0]
+        return None
+
+    @cached_property
+    def calcium(self) -> LabResult | None:
+        """The latest current, determinate serum calcium (mmol/L)."""
+        result = self.facts.calcium
+        if result is None or not result.determinate or not _lab_current(result, self):
+            return None
+        return result
+
+    @cached_property
+    def calcium_level(self) -> str | None:
+        """``"critical"`` / ``"high"`` when the current calcium is above the thresholds, else None."""
+        if self.calcium is None:
+            return None
+        if self.calcium.value > self.param("calcium-critical-mmol"):
+            return "critical"
+        if self.calcium.value > self.param("calcium-high-mmol"):
+            return "high"
+        return None
+
+    @cached_property
+    def egfr(self) -> LabResult | None:
+        result = self.facts.egfr
+        if result is None or not result.determinate or not _lab_current(result, self):
+            return None
+        return result
+
+    @cached_property
+    def egfr_low(self) -> bool:
+        return self.egfr is not None and self.egfr.value < self.param("egfr-magnesium-min")
+
+
+def _lab_current(result: LabResult, ctx: RuleContext) -> bool:
+    if result.effective is None:
+        return True  # the builder only passes current results; an undated one is given the benefit
+    return _aware(result.effective) >= _aware(months_ago(ctx.facts.now, ctx.param("lab-current-months")))
+
+
+def _aware(moment: datetime) -> datetime:
+    """Compare naive and aware datetimes safely (naive is taken as UTC)."""
+    from datetime import timezone
+
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)

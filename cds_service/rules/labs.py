@@ -1,0 +1,225 @@
+"""Lab-driven rules: 25(OH)D interpretation (decision 6) and the two-month check (decision 7)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from enum import StrEnum
+
+from cds_service.facts.model import Domain, LabResult, MedicationUse
+from cds_service.knowledge.model import Knowledge
+from cds_service.rules import lines
+from cds_service.rules.context import RuleContext
+from cds_service.rules.model import Category, LabOrderProposal, Line, Recommendation, Severity
+
+
+class VitdBand(StrEnum):
+    INDETERMINATE = "indeterminate"
+    SEVERE = "severe"  # severe deficiency
+    DEFICIENT = "deficient"
+    BELOW_TARGET = "below-target"
+    ON_TARGET = "on-target"
+    ABOVE_TARGET = "above-target"
+    HIGH = "high"  # possibly too high
+    TOXIC = "toxic"
+
+
+BAND_SEVERITY = {
+    VitdBand.INDETERMINATE: Severity.INFO,
+    VitdBand.SEVERE: Severity.WARNING,
+    VitdBand.DEFICIENT: Severity.WARNING,
+    VitdBand.BELOW_TARGET: Severity.INFO,
+    VitdBand.ON_TARGET: Severity.INFO,
+    VitdBand.ABOVE_TARGET: Severity.INFO,
+    VitdBand.HIGH: Severity.WARNING,
+    VitdBand.TOXIC: Severity.CRITICAL,
+}
+
+EXCESS = frozenset({VitdBand.HIGH, VitdBand.TOXIC})
+
+
+def vitd_band(result: LabResult, knowledge: Knowledge) -> VitdBand:
+    """The decision-6 band of one 25(OH)D result, comparing with the target in its own unit."""
+    p = knowledge.param
+    value = result.value
+    if value is None or not p("vitd-plausible-min-nmol") <= value <= p("vitd-plausible-max-nmol"):
+        return VitdBand.INDETERMINATE
+    if value < p("vitd-severe-below-nmol"):
+        band = VitdBand.SEVERE
+    elif value < p("vitd-deficient-below-nmol"):
+        band = VitdBand.DEFICIENT
+    elif value < p("vitd-target-low-nmol"):
+        band = VitdBand.BELOW_TARGET
+    elif value <= p("vitd-target-high-nmol"):
+        band = VitdBand.ON_TARGET
+    elif value <= p("vitd-high-above-nmol"):
+        band = VitdBand.ABOVE_TARGET
+    elif value <= p("vitd-toxic-above-nmol"):
+        band = VitdBand.HIGH
+    else:
+        band = VitdBand.TOXIC
+    original = result.original_value
+    if original is None or result.unit_flagged or not lines.is_mass_unit(result.original_unit):
+        return band
+    # The guideline states its target in ng/mL too (36-40): judge a mass-unit result in that unit.
+    low, high = p("vitd-target-low-ngml"), p("vitd-target-high-ngml")
+    if low <= original <= high:
+        return VitdBand.ON_TARGET
+    if band is VitdBand.ON_TARGET:
+        return VitdBand.BELOW_TARGET if original < low else VitdBand.ABOVE_TARGET
+    return band
+
+
+def target_line(knowledge: Knowledge) -> Line:
+    p = knowledge.param
+    return Line(
+        "advice.vitd.target",
+        {
+            "low": p("vitd-target-low-nmol"),
+            "high": p("vitd-target-high-nmol"),
+            "low_ng": p("vitd-target-low-ngml"),
+            "high_ng": p("vitd-target-high-ngml"),
+        },
+    )
+
+
+def vitd_status(ctx: RuleContext) -> list[Recommendation]:
+    """``vitd-status`` / ``safety-vitd-excess`` from the latest current 25(OH)D.
+
+    Who gets it: an excess or toxic result is shown to everyone (decision 9), as
+    ``safety-vitd-excess`` when the patient takes vitamin D, else as ``vitd-status``; any other
+    band (and an uninterpretable result) only to adults with an indication or on vitamin D.
+    """
+    result = ctx.current_vitd
+    if result is None or not ctx.known(Domain.VITAMIN_D):
+        return []
+    band = vitd_band(result, ctx.knowledge)
+    if band is VitdBand.ON_TARGET:
+        return []
+    on_vitd = ctx.taking("vitamin-d") + ctx.taking("active-vitamin-d")
+    if band not in EXCESS and not (ctx.adult and (ctx.has_indication or on_vitd)):
+        return []
+    facts = [lines.vitd_line(result)]
+    if result.unit_flagged:
+        facts.append(Line("fact.lab.unit-flagged", {"unit": result.original_unit or "?"}))
+    if on_vitd:
+        facts.append(lines.medication_line("fact.taking-vitd", on_vitd))
+    nmol = round(result.value, 1) if result.value is not None else None
+    summary_params = {"nmol": nmol, "date": result.effective.date() if result.effective else None}
+    advice = [Line(f"advice.vitd.{band.value}")]
+    if band is VitdBand.INDETERMINATE:
+        advice = [Line("advice.vitd.indeterminate", {"problem": Line(f"problem.{result.problem or 'implausible'}")})]
+    if band in EXCESS and ctx.calcium is not None:
+        facts.append(lines.calcium_line(ctx.calcium))
+    advice.append(target_line(ctx.knowledge))
+    code = "safety-vitd-excess" if band in EXCESS and on_vitd else "vitd-status"
+    category = Category.SAFETY if code == "safety-vitd-excess" else Category.LAB
+    return [
+        Recommendation(
+            code=code,
+            category=category,
+            severity=BAND_SEVERITY[band],
+            summary=Line(f"summary.{code}.{band.value}", summary_params),
+            facts=tuple(facts),
+            advice=tuple(advice),
+            rule="vitd_status",
+        )
+    ]
+
+
+# --- the two-month check --------------------------------------------------------------------
+
+
+def _covers(use: MedicationUse, day: date, today: date) -> bool:
+    end = use.end or (today if use.active else use.start)
+    return use.start is not None and use.start <= day <= end
+
+
+def _daily_total(uses: list[MedicationUse], day: date, today: date) -> float | None:
+    total = 0.0
+    for use in uses:
+        if _covers(use, day, today):
+            amount = use.nutrients.get("vitamin-d")
+            if amount is None:
+                return None
+            total += amount.value
+    return total
+
+
+def vitd_clock(ctx: RuleContext) -> tuple[date, date, list[MedicationUse]] | None:
+    """(episode start, clock start, records) of the current plain vitamin D use, or None.
+
+    The episode merges records bridging gaps up to gc-gap-bridge-days (the same bridging as for
+    glucocorticoids). The clock restarts at a change of the total daily dose by at least
+    vitd-dose-change-fraction (terminology 3.3), when both totals are known.
+    """
+    today = ctx.today
+    records = sorted(
+        (m for m in ctx.facts.medications if "vitamin-d" in m.groups and not m.draft and m.start is not None),
+        key=lambda m: m.start,
+    )
+    if not any(m.active for m in records):
+        return None
+    bridge = timedelta(days=ctx.param("gc-gap-bridge-days"))
+    episode: list[MedicationUse] = []
+    episode_end: date | None = None
+    for use in records:
+        end = use.end or (today if use.active else use.start)
+        if episode_end is None or use.start > episode_end + bridge:
+            episode = []
+            episode_end = end
+        episode.append(use)
+        episode_end = max(episode_end, end)
+    start = clock = episode[0].start
+    change = ctx.param("vitd-dose-change-fraction")
+    points = sorted({u.start for u in episode} | {u.end + timedelta(days=1) for u in episode if u.end and u.end < today})
+    for point in points:
+        if point <= start or point > today:
+            continue
+        before = _daily_total(episode, point - timedelta(days=1), today)
+        after = _daily_total(episode, point, today)
+        if before and after is not None and abs(after - before) >= change * before:
+            clock = point
+    return start, clock, episode
+
+
+def vitd_recheck(ctx: RuleContext) -> list[Recommendation]:
+    """``vitd-recheck``: vitamin D (or its dose change) >= 8 weeks ago, no result or order since."""
+    if not ctx.adult or not ctx.known(Domain.VITAMIN_D) or not ctx.known(Domain.MEDICATIONS):
+        return []
+    found = vitd_clock(ctx)
+    if found is None:
+        return []
+    start, clock, episode = found
+    after_days = int(ctx.param("vitd-check-after-days"))
+    if (ctx.today - clock).days < after_days:
+        return []
+    if any(r.effective is not None and r.effective.date() >= clock for r in ctx.facts.vitamin_d):
+        return []
+    if any(o.authored is None or o.authored >= clock for o in ctx.facts.lab_orders):
+        return []
+    window_start = max(ctx.today, clock + timedelta(days=after_days))
+    window_end = window_start + timedelta(days=int(ctx.param("vitd-check-window-days")))
+    current = [u for u in episode if u.active]
+    facts = [lines.medication_line("fact.vitd-start", current, date=start)]
+    if clock != start:
+        facts.append(Line("fact.vitd-dose-change", {"date": clock}))
+    earlier = [r for r in ctx.facts.vitamin_d if r.effective is not None]
+    if earlier:
+        facts.append(Line("fact.vitd-last-result", {"line": lines.vitd_line(max(earlier, key=lambda r: r.effective))}))
+    else:
+        facts.append(Line("fact.vitd-no-result"))
+    unchecked = () if ctx.known(Domain.LAB_ORDERS) else (Line("unchecked.lab-orders"),)
+    refs = tuple(dict.fromkeys(u.source.reference for u in current if u.source.reference))
+    return [
+        Recommendation(
+            code="vitd-recheck",
+            category=Category.LAB,
+            severity=Severity.INFO,
+            summary=Line("summary.vitd-recheck", {"date": clock, "weeks": after_days // 7}),
+            facts=tuple(facts),
+            advice=(Line("advice.vitd-recheck", {"weeks": after_days // 7}), target_line(ctx.knowledge)),
+            unchecked=unchecked,
+            lab_order=LabOrderProposal(start=window_start, end=window_end, reason_references=refs),
+            rule="vitd_recheck",
+        )
+    ]

@@ -1,0 +1,139 @@
+"""Message lines for the facts a card used (indications, glucocorticoids, labs, medications).
+
+Rules never hold prose: they return :class:`Line` objects (a catalogue key plus parameters). A
+parameter that is itself a :class:`Line` is rendered in the card's language (nutrient names, units).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Iterable
+
+from cds_service.facts.model import GlucocorticoidExposure, Indication, LabResult, MedicationUse, Source
+from cds_service.knowledge.model import Knowledge, Nutrient, fold
+from cds_service.rules.model import Line
+
+# Unit texts of a 25(OH)D result in mass units, where the guideline states a target (36-40 ng/mL).
+MASS_UNITS = frozenset({"ng/ml", "ug/l", "μg/l", "mcg/l"})
+
+UNIT_KEYS = {"ug": "unit.ug", "mg": "unit.mg", "[iU]": "unit.iu"}
+
+IU_PER_UG_VITAMIN_D = 40  # 1 microgram cholecalciferol = 40 IU (a unit conversion, not guideline content)
+
+
+def nutrient_name(nutrient: str) -> Line:
+    return Line(f"nutrient.{nutrient}")
+
+
+def unit(code: str) -> Line | str:
+    """A UCUM unit as a localisable line where the catalogue has one, else the code itself."""
+    return Line(UNIT_KEYS[code]) if code in UNIT_KEYS else code
+
+
+def dots(count: int) -> str:
+    return "●" * max(0, count)
+
+
+def is_mass_unit(unit_text: str | None) -> bool:
+    return bool(unit_text) and fold(unit_text).replace(" ", "") in MASS_UNITS
+
+
+def source_label(source: Source) -> str:
+    return source.display or source.reference or "?"
+
+
+def indication_line(indication: Indication) -> Line:
+    when = indication.onset or indication.source.date
+    params = {"kind": Line(f"indication.{indication.kind.value}"), "display": source_label(indication.source)}
+    if when is None:
+        return Line("fact.indication", params)
+    return Line("fact.indication.dated", {**params, "date": when})
+
+
+def glucocorticoid_line(exposure: GlucocorticoidExposure, knowledge: Knowledge) -> Line:
+    params = {
+        "days": exposure.days_exposed,
+        "lookback": int(knowledge.param("gc-lookback-days")),
+        "courses": exposure.short_courses,
+        "drugs": ", ".join(source_label(s) for s in exposure.sources) or "-",
+    }
+    if exposure.mean_prednisolone_mg is None:
+        return Line("fact.glucocorticoids.nodose", params)
+    key = "fact.glucocorticoids.high" if exposure.high_dose else "fact.glucocorticoids.low"
+    return Line(key, {**params, "pe": round(exposure.mean_prednisolone_mg, 1)})
+
+
+def vitd_line(result: LabResult) -> Line:
+    """25(OH)D: date, value as recorded (original unit), and the value in nmol/L."""
+    params = {
+        "date": result.effective.date() if result.effective else None,
+        "value": result.original_value,
+        "unit": result.original_unit or "?",
+        "nmol": round(result.value, 1) if result.value is not None else None,
+    }
+    if result.value is None:
+        return Line("fact.lab.25ohd.indeterminate", {**params, "problem": Line(f"problem.{result.problem}")})
+    if result.unit_flagged:
+        return Line("fact.lab.25ohd.flagged", params)
+    if result.original_unit and fold(result.original_unit).replace(" ", "") == "nmol/l":
+        return Line("fact.lab.25ohd.same", params)
+    return Line("fact.lab.25ohd", params)
+
+
+def calcium_line(result: LabResult) -> Line:
+    params = {
+        "date": result.effective.date() if result.effective else None,
+        "value": result.original_value,
+        "unit": result.original_unit or "?",
+        "mmol": round(result.value, 2),
+    }
+    return Line("fact.lab.calcium.corrected" if result.corrected else "fact.lab.calcium", params)
+
+
+def egfr_line(result: LabResult) -> Line:
+    date = result.effective.date() if result.effective else None
+    return Line("fact.lab.egfr", {"date": date, "value": round(result.value, 0)})
+
+
+def medication_line(key: str, uses: Iterable[MedicationUse], **params: object) -> Line:
+    """A line naming the medication records involved (``{drugs}``)."""
+    return Line(key, {"drugs": ", ".join(dict.fromkeys(source_label(u.source) for u in uses)), **params})
+
+
+def guideline_amount(nutrient: Nutrient) -> Line | None:
+    """The printed guideline amount (a range where one is printed), or None when there is none."""
+    if nutrient.dose_low and nutrient.dose_high and nutrient.dose_low.value != nutrient.dose_high.value:
+        return Line("amount.range", {"low": nutrient.dose_low.value, "high": nutrient.dose_high.value, "unit": unit(nutrient.dose_high.unit)})
+    quantity = nutrient.dose or nutrient.dose_high or nutrient.dose_low
+    if quantity is None:
+        return None
+    return Line("amount.single", {"value": quantity.value, "unit": unit(quantity.unit)})
+
+
+_PRINTED = re.compile(r"^\s*(\d+(?:[.,]\d+)?)\s*(mg|ug|µg|mcg|microgram)\b", re.IGNORECASE)
+_PRINTED_UNITS = {"mg": "mg", "ug": "ug", "µg": "ug", "mcg": "ug", "microgram": "ug"}
+
+
+def printed_amount(nutrient: Nutrient) -> Line | None:
+    """The guideline amount, else the amount the printed dose text starts with (vitamin K2 has no
+    structured dose, decision 4, but its text starts with the printed '45 mg')."""
+    amount = guideline_amount(nutrient)
+    if amount is not None or not nutrient.dose_text:
+        return amount
+    match = _PRINTED.match(nutrient.dose_text)
+    if match is None:
+        return None
+    value = float(match.group(1).replace(",", "."))
+    return Line("amount.single", {"value": value, "unit": unit(_PRINTED_UNITS[match.group(2).lower()])})
+
+
+def dose_line(nutrient: Nutrient) -> Line:
+    """The guideline's dose and evidence dots for one nutrient (message per nutrient)."""
+    params: dict[str, object] = {"dots": dots(nutrient.evidence_dots), "printed": printed_amount(nutrient)}
+    for name, quantity in (("dose", nutrient.dose), ("low", nutrient.dose_low), ("high", nutrient.dose_high)):
+        if quantity is not None:
+            params[name] = quantity.value
+            params[f"{name}_unit"] = unit(quantity.unit)
+            if nutrient.id == "vitamin-d" and quantity.unit == "ug":
+                params[f"{name}_iu"] = round(quantity.value * IU_PER_UG_VITAMIN_D)
+    return Line(f"dose.{nutrient.id}", params)

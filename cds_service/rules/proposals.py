@@ -1,0 +1,167 @@
+"""The one combined supplement recommendation (decisions 1, 3, 4, 5, 8, 9, 10).
+
+Who: adults with at least one enabled indication, not pregnant or breastfeeding. What: calcium,
+magnesium, vitamin D and vitamin K2 (and soy isoflavones for women around or after menopause),
+minus what the patient already takes, minus what a safety check forbids or could not check.
+"""
+
+from __future__ import annotations
+
+from cds_service.facts.model import Domain, IndicationKind, MedicationUse, Sex
+from cds_service.knowledge.model import Nutrient
+from cds_service.rules import doses, lines
+from cds_service.rules.context import RuleContext
+from cds_service.rules.labs import target_line
+from cds_service.rules.model import Category, Line, Proposal, Recommendation, Severity, Withheld
+from cds_service.rules.safety import conflicts, current_uses, missing_domains, proposal_notes
+
+CORE = ("calcium", "magnesium", "vitamin-d", "vitamin-k2")  # best used together (guideline)
+SOY = "soy-isoflavones"
+NOT_NEEDED = "withheld.vitd-above-target"  # not a safety reason: on its own it gives no card
+
+
+def soy_eligible(ctx: RuleContext) -> bool:
+    """Women around or after menopause: a coded (post)menopausal state, or age >= soy-age-proxy.
+
+    The coded state counts even when the postmenopausal *trigger* is switched off: it is still a
+    fact about the patient.
+    """
+    if ctx.facts.sex is not Sex.FEMALE:
+        return False
+    coded = any(i.kind is IndicationKind.POSTMENOPAUSAL for i in ctx.facts.indications)
+    return coded or (ctx.facts.age or 0) >= ctx.param("soy-age-proxy")
+
+
+def taken_line(nutrient: Nutrient, uses: list[MedicationUse]) -> Line:
+    """'Already taken' with the total daily amount against the guideline dose, when known."""
+    unit = doses.total_unit(nutrient)
+    total = doses.daily_total(nutrient.id, uses, unit)
+    named = [c.medication for c in total.contributions] + list(total.unknown)
+    params: dict[str, object] = {
+        "nutrient": lines.nutrient_name(nutrient.id),
+        "drugs": ", ".join(dict.fromkeys(lines.source_label(u.source) for u in named)),
+    }
+    guideline = lines.guideline_amount(nutrient)
+    if not total.complete or not doses.dose_checked(nutrient) or guideline is None:
+        return Line("taken", params)
+    params.update(total=round(total.total.value, 1), unit=lines.unit(unit), guideline=guideline)
+    if doses.verdict(total, nutrient) is doses.DoseVerdict.OVER_LIMIT:
+        return Line("taken.total.above-limit", {**params, "limit": nutrient.upper_limit.value, "limit_unit": lines.unit(nutrient.upper_limit.unit)})
+    return Line("taken.total", params)
+
+
+def _facts(ctx: RuleContext) -> list[Line]:
+    facts = [lines.indication_line(i) for i in ctx.indications]
+    gc = ctx.facts.glucocorticoids
+    if gc is not None and gc.long_term and "glucocorticoids" not in ctx.config.disabled_triggers:
+        facts.append(lines.glucocorticoid_line(gc, ctx.knowledge))
+    bone_drugs = current_uses(ctx, "bone-drug")
+    if bone_drugs:
+        facts.append(lines.medication_line("fact.taking-bone-drug", bone_drugs))
+    if ctx.current_vitd is not None:
+        facts.append(lines.vitd_line(ctx.current_vitd))
+    if ctx.calcium is not None:
+        facts.append(lines.calcium_line(ctx.calcium))
+    if ctx.egfr is not None:
+        facts.append(lines.egfr_line(ctx.egfr))
+    return facts
+
+
+def _reason_references(ctx: RuleContext) -> tuple[str, ...]:
+    refs = [i.source.reference for i in ctx.indications]
+    gc = ctx.facts.glucocorticoids
+    if gc is not None and gc.long_term and "glucocorticoids" not in ctx.config.disabled_triggers:
+        refs += [s.reference for s in gc.sources]
+    return tuple(dict.fromkeys(r for r in refs if r))
+
+
+def _vitd_above_target(ctx: RuleContext) -> bool:
+    result = ctx.current_vitd
+    return result is not None and result.value is not None and result.value > ctx.param("vitd-target-high-nmol")
+
+
+def bone_supplements(ctx: RuleContext) -> list[Recommendation]:
+    """``bone-supplements``: the combined proposal card."""
+    facts_ = ctx.facts
+    if not ctx.adult or facts_.pregnant or facts_.breastfeeding or not ctx.has_indication:
+        return []
+    soy = soy_eligible(ctx)
+    candidates = [n for n in (*CORE, *((SOY,) if soy else ())) if n in ctx.knowledge.nutrients]
+    blocked = conflicts(ctx)
+    refs = _reason_references(ctx)
+    proposals: list[Proposal] = []
+    taken: list[Line] = []
+    withheld: list[Withheld] = []
+    missing: dict[Domain, None] = {}
+    for nid in candidates:
+        nutrient = ctx.knowledge.nutrients[nid]
+        if not nutrient.proposable:
+            continue
+        uses = current_uses(ctx, nid)
+        if uses:
+            taken.append(taken_line(nutrient, uses))
+            continue
+        if nid in blocked:
+            withheld += [Withheld(nid, reason) for reason in blocked[nid]]
+            continue
+        gaps = missing_domains(ctx, nid)
+        if gaps:
+            missing.update(dict.fromkeys(gaps))
+            checks = [Line(f"check.{nid}.{d.value}") for d in gaps]
+            withheld.append(Withheld(nid, Line("withheld.unchecked", {"checks": checks})))
+            continue
+        if nid == "vitamin-d" and _vitd_above_target(ctx):
+            withheld.append(Withheld(nid, Line(NOT_NEEDED, {"nmol": round(ctx.current_vitd.value, 1), "high": ctx.param("vitd-target-high-nmol")})))
+            continue
+        proposals.append(Proposal(nutrient=nid, reason_references=refs))
+    if not proposals and all(w.reason.key == NOT_NEEDED for w in withheld):
+        return []  # nothing new to propose and nothing unsafe to explain
+    proposed = {p.nutrient for p in proposals}
+    advice = _advice(ctx, proposed, soy)
+    unchecked = [Line(f"unchecked.{d.value}") for d in missing]
+    if "vitamin-d" in proposed and not ctx.known(Domain.VITAMIN_D):
+        unchecked.append(Line("unchecked.vitamin-d"))
+    names = [lines.nutrient_name(p.nutrient) for p in proposals]
+    if proposals:
+        summary = Line("summary.bone-supplements", {"nutrients": names})
+    else:
+        summary = Line("summary.bone-supplements.none", {"count": len({w.nutrient for w in withheld})})
+    return [
+        Recommendation(
+            code="bone-supplements",
+            category=Category.PROPOSAL,
+            severity=Severity.INFO,
+            summary=summary,
+            facts=tuple(_facts(ctx)),
+            advice=tuple(advice),
+            proposals=tuple(proposals),
+            already_taken=tuple(taken),
+            withheld=tuple(withheld),
+            unchecked=tuple(unchecked),
+            rule="bone_supplements",
+        )
+    ]
+
+
+def _advice(ctx: RuleContext, proposed: set[str], soy: bool) -> list[Line]:
+    nutrients = ctx.knowledge.nutrients
+    advice = [Line("advice.together")]
+    advice += [lines.dose_line(nutrients[n]) for n in (*CORE, SOY) if n in proposed]
+    if "vitamin-k2" in proposed:
+        k2 = nutrients["vitamin-k2"]
+        printed = lines.printed_amount(k2)
+        advice.append(Line("advice.k2-unit", {"printed": printed}) if printed else Line("advice.k2-unit.noprint"))
+        advice.append(Line("advice.k2-no-vka"))
+    if "vitamin-d" in proposed:
+        weeks = int(ctx.param("vitd-check-after-days")) // 7
+        advice += [Line("advice.vitd-check-after", {"weeks": weeks}), target_line(ctx.knowledge)]
+    if ctx.facts.sex is Sex.MALE:
+        advice.append(Line("advice.soy-men"))
+    elif soy and SOY in proposed:
+        advice.append(Line("advice.soy-women"))
+    ipriflavone = nutrients.get("ipriflavone")
+    printed = lines.printed_amount(ipriflavone) if ipriflavone else None
+    advice.append(Line("advice.ipriflavone-info", {"printed": printed}) if printed else Line("advice.ipriflavone-info.noprint"))
+    advice += proposal_notes(ctx, proposed)
+    advice += [Line("advice.evidence-note"), Line("advice.protein"), Line("advice.drug-treatment")]
+    return advice

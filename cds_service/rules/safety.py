@@ -1,0 +1,283 @@
+"""Safety rules (decision 9, terminology section 4): for every adult, indication or not.
+
+Each ``safety_*`` function is one rule producing at most one card. :func:`conflicts` and
+:func:`unchecked` tell the proposal which nutrients to withhold, from the same checks, so a card
+and the proposal never disagree.
+"""
+
+from __future__ import annotations
+
+from cds_service.facts.model import Domain, MedicationUse, SafetyCondition
+from cds_service.rules import lines
+from cds_service.rules.context import RuleContext
+from cds_service.rules.model import Category, Line, Recommendation, Severity
+
+# Conditions that make vitamin D and calcium unsafe without a work-up (terminology section 4).
+CALCIUM_CONDITIONS = ("hypercalcaemia", "hyperparathyroidism", "kidney-stones", "sarcoidosis")
+
+# Calcium / magnesium spacing interactions: medication group -> severity of the combination.
+SPACING: dict[str, Severity] = {
+    "levothyroxine": Severity.WARNING,
+    "bisphosphonate-oral": Severity.INFO,
+    "tetracycline": Severity.WARNING,
+    "fluoroquinolone": Severity.WARNING,
+    "integrase-inhibitor": Severity.WARNING,
+    "eltrombopag": Severity.WARNING,
+    "oral-iron": Severity.INFO,
+}
+
+SOY_ENDOCRINE_DRUGS = ("tamoxifen", "aromatase-inhibitor")
+
+# Data domains each proposed nutrient's safety checks need (decision 9). A missing 25(OH)D is not
+# a safety check (it only decides whether more vitamin D is needed): see ``proposals``.
+CHECK_DOMAINS: dict[str, tuple[Domain, ...]] = {
+    "calcium": (Domain.MEDICATIONS, Domain.CONDITIONS, Domain.CALCIUM),
+    "magnesium": (Domain.MEDICATIONS, Domain.CONDITIONS, Domain.KIDNEY),
+    "vitamin-d": (Domain.MEDICATIONS, Domain.CONDITIONS, Domain.CALCIUM),
+    "vitamin-k2": (Domain.MEDICATIONS,),
+    "soy-isoflavones": (Domain.MEDICATIONS, Domain.CONDITIONS),
+}
+
+_RANK = {Severity.INFO: 0, Severity.WARNING: 1, Severity.CRITICAL: 2}
+
+
+def worst(severities: list[Severity]) -> Severity:
+    return max(severities, key=_RANK.__getitem__)
+
+
+def conditions(ctx: RuleContext, *kinds: str) -> list[SafetyCondition]:
+    return [c for c in ctx.facts.safety_conditions if c.kind in kinds]
+
+
+def condition_line(condition: SafetyCondition) -> Line:
+    return Line("fact.condition", {"kind": Line(f"condition.{condition.kind}"), "display": lines.source_label(condition.source)})
+
+
+def current_uses(ctx: RuleContext, *groups: str) -> list[MedicationUse]:
+    """Current records in any of the groups, each once (a Ca+D product is in two groups)."""
+    seen: dict[int, MedicationUse] = {}
+    for group in groups:
+        for use in ctx.taking(group):
+            seen.setdefault(id(use), use)
+    return list(seen.values())
+
+
+def _card(code: str, severity: Severity, summary: Line, facts: list[Line], advice: list[Line], **extra) -> Recommendation:
+    return Recommendation(
+        code=code,
+        category=Category.SAFETY,
+        severity=severity,
+        summary=summary,
+        facts=tuple(facts),
+        advice=tuple(advice),
+        rule=code.replace("-", "_"),
+        **extra,
+    )
+
+
+# --- rules ----------------------------------------------------------------------------------
+
+
+def safety_k2_vka(ctx: RuleContext) -> list[Recommendation]:
+    """Vitamin K2 with a vitamin K antagonist: critical."""
+    k2, vka = current_uses(ctx, "vitamin-k2"), current_uses(ctx, "vka")
+    if not (k2 and vka):
+        return []
+    drafts = tuple(u.resource_id for u in k2 if u.draft and u.resource_id)
+    return [
+        _card(
+            "safety-k2-vka",
+            Severity.CRITICAL,
+            Line("summary.safety-k2-vka"),
+            [lines.medication_line("fact.taking-k2", k2), lines.medication_line("fact.taking-vka", vka)],
+            [Line("advice.k2-vka")],
+            delete_orders=drafts,
+        )
+    ]
+
+
+def safety_hypercalcaemia(ctx: RuleContext) -> list[Recommendation]:
+    """Vitamin D / calcium with a high serum calcium or a calcium-related condition; thiazide or
+    digoxin with a high serum calcium."""
+    supplements = current_uses(ctx, "vitamin-d", "calcium")
+    diuretics = current_uses(ctx, "thiazide", "digoxin")
+    level = ctx.calcium_level
+    found = conditions(ctx, *CALCIUM_CONDITIONS)
+    if not ((supplements and (level or found)) or (level and diuretics)):
+        return []
+    facts: list[Line] = []
+    advice: list[Line] = []
+    if ctx.calcium is not None:
+        facts.append(lines.calcium_line(ctx.calcium))
+    facts += [condition_line(c) for c in found]
+    if supplements:
+        facts.append(lines.medication_line("fact.taking-vitd-calcium", supplements))
+        advice.append(Line("advice.hypercalcaemia.hold"))
+        advice += [Line(f"advice.condition.{k}") for k in dict.fromkeys(c.kind for c in found)]
+    if level:
+        for group in ("thiazide", "digoxin"):
+            uses = current_uses(ctx, group)
+            if uses:
+                facts.append(lines.medication_line(f"fact.taking-{group}", uses))
+                advice.append(Line(f"advice.{group}-high-calcium"))
+    severity = Severity.CRITICAL if level == "critical" else Severity.WARNING
+    if level:
+        summary = Line("summary.safety-hypercalcaemia.lab", {"mmol": round(ctx.calcium.value, 2)})
+    else:
+        summary = Line("summary.safety-hypercalcaemia.condition", {"condition": Line(f"condition.{found[0].kind}")})
+    return [_card("safety-hypercalcaemia", severity, summary, facts, advice)]
+
+
+def safety_mineral_spacing(ctx: RuleContext) -> list[Recommendation]:
+    """Calcium / magnesium taken together with a drug whose absorption they reduce."""
+    minerals = current_uses(ctx, "calcium", "magnesium")
+    hits = [(group, current_uses(ctx, group)) for group in SPACING]
+    hits = [(g, u) for g, u in hits if u]
+    if not (minerals and hits):
+        return []
+    facts = [lines.medication_line("fact.taking-minerals", minerals)]
+    facts += [lines.medication_line("fact.taking-interacting", uses, group=Line(f"group.{g}")) for g, uses in hits]
+    advice = [Line(f"advice.spacing.{g}") for g, _ in hits]
+    severity = worst([SPACING[g] for g, _ in hits])
+    summary = Line("summary.safety-mineral-spacing", {"group": Line(f"group.{hits[0][0]}")})
+    if len(hits) > 1:
+        summary = Line("summary.safety-mineral-spacing.many", {"count": len(hits)})
+    return [_card("safety-mineral-spacing", severity, summary, facts, advice)]
+
+
+def safety_magnesium_kidney(ctx: RuleContext) -> list[Recommendation]:
+    """Magnesium with eGFR below the threshold, severe CKD or dialysis."""
+    magnesium = current_uses(ctx, "magnesium")
+    found = conditions(ctx, "ckd-severe")
+    if not (magnesium and (ctx.egfr_low or found)):
+        return []
+    facts = [lines.egfr_line(ctx.egfr)] if ctx.egfr_low else []
+    facts += [condition_line(c) for c in found]
+    facts.append(lines.medication_line("fact.taking-magnesium", magnesium))
+    limit = ctx.param("egfr-magnesium-min")
+    return [
+        _card(
+            "safety-magnesium-kidney",
+            Severity.WARNING,
+            Line("summary.safety-magnesium-kidney", {"limit": limit}),
+            facts,
+            [Line("advice.magnesium-kidney")],
+        )
+    ]
+
+
+def safety_soy_endocrine(ctx: RuleContext) -> list[Recommendation]:
+    """Soy isoflavones with tamoxifen, an aromatase inhibitor, or ER-positive breast cancer."""
+    soy = current_uses(ctx, "soy-isoflavones")
+    drugs = current_uses(ctx, *SOY_ENDOCRINE_DRUGS)
+    found = conditions(ctx, "er-positive-breast-cancer")
+    if not (soy and (drugs or found)):
+        return []
+    facts = [lines.medication_line("fact.taking-soy", soy)]
+    if drugs:
+        facts.append(lines.medication_line("fact.taking-endocrine", drugs))
+    facts += [condition_line(c) for c in found]
+    return [_card("safety-soy-endocrine", Severity.WARNING, Line("summary.safety-soy-endocrine"), facts, [Line("advice.soy-endocrine")])]
+
+
+def safety_soy_levothyroxine(ctx: RuleContext) -> list[Recommendation]:
+    soy, thyroid = current_uses(ctx, "soy-isoflavones"), current_uses(ctx, "levothyroxine")
+    if not (soy and thyroid):
+        return []
+    facts = [lines.medication_line("fact.taking-soy", soy), lines.medication_line("fact.taking-levothyroxine", thyroid)]
+    return [_card("safety-soy-levothyroxine", Severity.INFO, Line("summary.safety-soy-levothyroxine"), facts, [Line("advice.soy-levothyroxine")])]
+
+
+def safety_ipriflavone(ctx: RuleContext) -> list[Recommendation]:
+    """Ipriflavone taken: lymphocytopenia, no proven benefit; theophylline interaction."""
+    ipriflavone = current_uses(ctx, "ipriflavone")
+    if not ipriflavone:
+        return []
+    facts = [lines.medication_line("fact.taking-ipriflavone", ipriflavone)]
+    advice = [Line("advice.ipriflavone")]
+    theophylline = current_uses(ctx, "theophylline")
+    if theophylline:
+        facts.append(lines.medication_line("fact.taking-theophylline", theophylline))
+        advice.append(Line("advice.ipriflavone-theophylline"))
+    immune = conditions(ctx, "immunosuppression")
+    if immune:
+        facts += [condition_line(c) for c in immune]
+        advice.append(Line("advice.ipriflavone-immunosuppression"))
+    key = "summary.safety-ipriflavone.theophylline" if theophylline else "summary.safety-ipriflavone"
+    return [_card("safety-ipriflavone", Severity.WARNING, Line(key), facts, advice)]
+
+
+def safety_active_vitd(ctx: RuleContext) -> list[Recommendation]:
+    """Plain vitamin D on top of alfacalcidol / calcitriol."""
+    plain, active = current_uses(ctx, "vitamin-d"), current_uses(ctx, "active-vitamin-d")
+    if not (plain and active):
+        return []
+    facts = [lines.medication_line("fact.taking-vitd", plain), lines.medication_line("fact.taking-active-vitd", active)]
+    return [_card("safety-active-vitd", Severity.WARNING, Line("summary.safety-active-vitd"), facts, [Line("advice.active-vitd")])]
+
+
+SAFETY_RULES = (
+    safety_k2_vka,
+    safety_hypercalcaemia,
+    safety_mineral_spacing,
+    safety_magnesium_kidney,
+    safety_soy_endocrine,
+    safety_soy_levothyroxine,
+    safety_ipriflavone,
+    safety_active_vitd,
+)
+
+
+# --- what the proposal must respect ---------------------------------------------------------
+
+
+def conflicts(ctx: RuleContext) -> dict[str, list[Line]]:
+    """Nutrient -> reasons it must not be proposed (contraindications and major interactions)."""
+    out: dict[str, list[Line]] = {}
+    vka = current_uses(ctx, "vka")
+    if vka:
+        out.setdefault("vitamin-k2", []).append(lines.medication_line("withheld.vka", vka))
+    for nutrient in ("calcium", "vitamin-d"):
+        if ctx.calcium_level:
+            out.setdefault(nutrient, []).append(Line("withheld.calcium-high", {"mmol": round(ctx.calcium.value, 2)}))
+        for c in conditions(ctx, *CALCIUM_CONDITIONS):
+            out.setdefault(nutrient, []).append(Line("withheld.condition", {"condition": lines.source_label(c.source)}))
+    active = current_uses(ctx, "active-vitamin-d")
+    if active:
+        out.setdefault("vitamin-d", []).append(lines.medication_line("withheld.active-vitd", active))
+    if ctx.egfr_low:
+        out.setdefault("magnesium", []).append(Line("withheld.egfr", {"egfr": round(ctx.egfr.value), "limit": ctx.param("egfr-magnesium-min")}))
+    for c in conditions(ctx, "ckd-severe"):
+        out.setdefault("magnesium", []).append(Line("withheld.condition", {"condition": lines.source_label(c.source)}))
+    endocrine = current_uses(ctx, *SOY_ENDOCRINE_DRUGS)
+    if endocrine:
+        out.setdefault("soy-isoflavones", []).append(lines.medication_line("withheld.soy-endocrine", endocrine))
+    for c in conditions(ctx, "er-positive-breast-cancer"):
+        out.setdefault("soy-isoflavones", []).append(Line("withheld.condition", {"condition": lines.source_label(c.source)}))
+    return out
+
+
+def missing_domains(ctx: RuleContext, nutrient: str) -> list[Domain]:
+    """The domains a nutrient's safety checks need that could not be obtained."""
+    return [d for d in CHECK_DOMAINS.get(nutrient, ()) if not ctx.known(d)]
+
+
+def proposal_notes(ctx: RuleContext, proposed: set[str]) -> list[Line]:
+    """Advice lines (not withholding) for the nutrients being proposed: spacing, thiazide/digoxin,
+    soy with levothyroxine."""
+    notes: list[Line] = []
+    if proposed & {"calcium", "magnesium"}:
+        for group in SPACING:
+            uses = current_uses(ctx, group)
+            if uses:
+                notes.append(lines.medication_line(f"advice.spacing.{group}.proposal", uses))
+    if proposed & {"calcium", "vitamin-d"}:
+        for group in ("thiazide", "digoxin"):
+            uses = current_uses(ctx, group)
+            if uses:
+                notes.append(lines.medication_line(f"advice.{group}-note", uses))
+    if "soy-isoflavones" in proposed:
+        uses = current_uses(ctx, "levothyroxine")
+        if uses:
+            notes.append(lines.medication_line("advice.soy-levothyroxine.proposal", uses))
+    return notes
