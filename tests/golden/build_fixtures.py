@@ -30,6 +30,9 @@ from tests.golden.fhir_builders import (
     condition,
     dispense,
     dosage,
+    draft_bundle,
+    draft_lab,
+    draft_request,
     hook_instance,
     observation,
     patient,
@@ -618,10 +621,227 @@ def cases() -> list[Case]:  # noqa: PLR0915 - one entry per golden patient
     return out
 
 
+def orders(hook: str, drafts: list[Json], selected: list[str] | None = None) -> Json:
+    """The order hooks' context fields: the draft orders, and on order-select the selections."""
+    context: Json = {"draftOrders": draft_bundle(*drafts)}
+    if hook == "order-select":
+        context["selections"] = selected if selected is not None else [f"{d['resourceType']}/{d['id']}" for d in drafts]
+    return context
+
+
+def order_cases() -> list[Case]:  # noqa: PLR0915 - one entry per golden order
+    out: list[Case] = []
+    add = out.append
+    sign, select = "order-sign", "order-select"
+
+    p = "go01"
+    drafts = [draft_request("draft-k2", p, MK7, K2_DAILY)]
+    add(Case("o01-sign-k2-with-acenocoumarol-on-file",
+             "order-sign: F 68 L95 + AF on acenocoumarol; draft vitamin K2 (MK-7): critical, with a suggestion "
+             "that deletes the draft K2 order.",
+             f68(p), [card("safety-k2-vka", indicator="critical", deletes=["MedicationRequest/draft-k2"], proposes=[])],
+             hook=sign, context=orders(sign, drafts),
+             conditions=[l95(p), condition("c-af", p, AF, onset_days=1500)],
+             requests=[request("mr-aceno", p, ACENOCOUMAROL, ACENO, authored_days=200)]))
+
+    p = "go02"
+    drafts = [draft_request("draft-aceno", p, ACENOCOUMAROL, ACENO), draft_request("draft-k2", p, MK7, K2_DAILY)]
+    add(Case("o02-sign-k2-and-acenocoumarol-both-drafts",
+             "order-sign: M 70, new AF; the draft set holds both acenocoumarol and vitamin K2: critical, delete the K2 draft.",
+             patient(p, "male", 70, family="Kuipers", given="Wim"),
+             [card("safety-k2-vka", indicator="critical", deletes=["MedicationRequest/draft-k2"], proposes=[])],
+             hook=sign, context=orders(sign, drafts),
+             conditions=[condition("c-af", p, AF, onset_days=3)]))
+
+    p = "go03"
+    drafts = [draft_request("draft-aceno", p, ACENOCOUMAROL, ACENO)]
+    add(Case("o03-select-acenocoumarol-while-taking-k2",
+             "order-select: F 68 takes MK-7 (statement); acenocoumarol draft selected: the reverse direction is "
+             "critical too; the VKA draft is not deleted.",
+             f68(p), [card("safety-k2-vka", indicator="critical", deletes=[])],
+             hook=select, context=orders(select, drafts), language="en",
+             conditions=[condition("c-af", p, AF, onset_days=2)],
+             statements=[statement("ms-k2", p, MK7, K2_DAILY, start_days=100)]))
+
+    p = "go04"
+    drafts = [draft_request("draft-d3", p, COLECALCIFEROL, D3_DAILY), draft_request("draft-k2", p, MK7, K2_DAILY)]
+    add(Case("o04-select-only-selected-orders",
+             "order-select: F 68 L95 on acenocoumarol, drafts vitamin D3 (selected) and K2 (not selected): advice on "
+             "the vitamin D only (its 25(OH)D check); the K2 conflict waits for its selection or order-sign.",
+             f68(p), [card("vitd-recheck", lab_order=True)],
+             hook=select, context=orders(select, drafts, ["MedicationRequest/draft-d3"]),
+             conditions=[l95(p), condition("c-af", p, AF, onset_days=1500)],
+             requests=[request("mr-aceno", p, ACENOCOUMAROL, ACENO, authored_days=200)]))
+
+    p = "go05"
+    drafts = [draft_request("draft-pred", p, PREDNISOLONE, PRED_10, days=90)]
+    add(Case("o05-sign-prednisolone-3-months-no-protection",
+             "order-sign: M 60, polymyalgia; draft prednisolone 10 mg/day for 3 months, no bone protection: "
+             "the combined supplement recommendation with proposals (no soy for men).",
+             patient(p, "male", 60, family="de Wit", given="Gerrit"),
+             [card("gc-bone-protection", proposes=ALL4)],
+             hook=sign, context=orders(sign, drafts),
+             conditions=[condition("c-pmr", p, PMR, onset_days=5)]))
+
+    p = "go06"
+    drafts = [draft_request("draft-pred", p, PREDNISOLONE, PRED_10)]
+    add(Case("o06-sign-prednisolone-ongoing-on-bisphosphonate",
+             "order-sign: M 60 on alendronic acid/colecalciferol; draft prednisolone with no end date: "
+             "bone protection present, no gc card.",
+             patient(p, "male", 60, family="de Wit", given="Gerrit"), [],
+             hook=sign, context=orders(sign, drafts),
+             conditions=[condition("c-pmr", p, PMR, onset_days=5)],
+             requests=[request("mr-fosa", p, ALENDRONATE_D, WEEKLY, authored_days=300)],
+             vitamin_d=[observation("obs-vitd", p, VITD_NMOL, days=100, value=95, unit="nmol/L", ucum="nmol/L")]))
+
+    p = "go07"
+    drafts = [draft_request("draft-pred", p, PREDNISOLONE, PRED_30, days=7)]
+    add(Case("o07-sign-first-short-course",
+             "order-sign: M 45, asthma; a first 7-day prednisolone course: not long-term, no card.",
+             patient(p, "male", 45, family="Visser", given="Peter"), [],
+             hook=sign, context=orders(sign, drafts),
+             conditions=[condition("c-asthma", p, ASTHMA, onset_days=4000)]))
+
+    p = "go08"
+    drafts = [draft_request("draft-pred", p, PREDNISOLONE, PRED_10, days=120)]
+    add(Case("o08-select-prednisolone-with-calcium-and-d",
+             "order-select: F 66 takes Calci Chew D3 (calcium and vitamin D); draft prednisolone 4 months: "
+             "protected, no gc card.",
+             patient(p, "female", 66, family="Kramer", given="Nel"), [],
+             hook=select, context=orders(select, drafts),
+             conditions=[condition("c-pmr", p, PMR, onset_days=5)],
+             statements=[statement("ms-cad", p, CALCI_CHEW_D3, ONE_A_DAY, start_days=400)],
+             vitamin_d=[observation("obs-vitd", p, VITD_NMOL, days=100, value=95, unit="nmol/L", ucum="nmol/L")]))
+
+    p = "go09"
+    drafts = [draft_request("draft-d3", p, COLECALCIFEROL, D3_DAILY)]
+    add(Case("o09-sign-vitamin-d-proposes-check",
+             "order-sign: F 68 L95, draft colecalciferol 20 µg/day: propose the 25(OH)D check 8 weeks after the start.",
+             f68(p), [card("vitd-recheck", lab_order=True)],
+             hook=sign, context=orders(sign, drafts), conditions=[l95(p)]))
+
+    p = "go10"
+    drafts = [draft_request("draft-d3", p, COLECALCIFEROL, D3_DAILY), draft_lab("draft-lab", p, VITD_NGML, in_days=56)]
+    add(Case("o10-sign-vitamin-d-with-check-already-planned",
+             "order-sign: draft colecalciferol plus a draft 25(OH)D order planned 8 weeks ahead: no reminder, "
+             "and the planned check is not early.",
+             f68(p), [],
+             hook=sign, context=orders(sign, drafts), conditions=[l95(p)]))
+
+    p = "go11"
+    drafts = [draft_lab("draft-lab", p, VITD_NGML, in_days=0)]
+    add(Case("o11-select-25ohd-30-days-after-start",
+             "order-select: vitamin D3 started 30 days ago; a 25(OH)D order for today is early: information card.",
+             f68(p), [card("vitd-recheck-early", indicator="info", lab_order=False)],
+             hook=select, context=orders(select, drafts), language="en", conditions=[l95(p)],
+             statements=[statement("ms-d3", p, COLECALCIFEROL, D3_DAILY, start_days=30)]))
+
+    p = "go12"
+    drafts = [draft_lab("draft-lab", p, VITD_NGML, in_days=0)]
+    add(Case("o12-select-baseline-25ohd",
+             "order-select: no vitamin D on file; a baseline 25(OH)D order: no card.",
+             f68(p), [],
+             hook=select, context=orders(select, drafts), conditions=[l95(p)]))
+
+    p = "go13"
+    drafts = [draft_request("draft-mg", p, MAGNESIUM, MG_DAILY)]
+    add(Case("o13-sign-magnesium-egfr-25",
+             "order-sign: F 68, eGFR 25; draft magnesium: kidney warning.",
+             f68(p), [card("safety-magnesium-kidney", indicator="warning")],
+             hook=sign, context=orders(sign, drafts), conditions=[l95(p)],
+             kidney=[observation("obs-egfr", p, EGFR, days=30, value=25, unit="mL/min/1.73m2", ucum="mL/min/{1.73_m2}")]))
+
+    p = "go14"
+    drafts = [draft_request("draft-ca", p, CALCIUM_CARBONATE, dosage("2 kauwtabletten per dag (1000 mg calcium)", 1000, "mg"))]
+    add(Case("o14-sign-calcium-with-levothyroxine",
+             "order-sign: F 64 on levothyroxine; draft calcium 1000 mg/day: spacing warning.",
+             patient(p, "female", 64, family="Huisman", given="Marja"),
+             [card("safety-mineral-spacing", indicator="warning")],
+             hook=sign, context=orders(sign, drafts),
+             conditions=[l95(p), condition("c-hypo", p, HYPOTHYROID, onset_days=5000)],
+             requests=[request("mr-levo", p, LEVOTHYROXINE, LEVO_DAILY, authored_days=1000)]))
+
+    p = "go15"
+    drafts = [draft_request("draft-levo", p, LEVOTHYROXINE, LEVO_DAILY)]
+    add(Case("o15-sign-levothyroxine-while-taking-calcium",
+             "order-sign: F 64 takes calcium carbonate; draft levothyroxine (reverse direction): spacing warning.",
+             patient(p, "female", 64, family="Huisman", given="Marja"),
+             [card("safety-mineral-spacing", indicator="warning")],
+             hook=sign, context=orders(sign, drafts),
+             conditions=[condition("c-hypo", p, HYPOTHYROID, onset_days=3)],
+             statements=[statement("ms-ca", p, CALCIUM_CARBONATE, CA_DAILY, start_days=200)]))
+
+    p = "go16"
+    drafts = [draft_request("draft-soy", p, SOY, dosage("3 tabletten per dag (120 mg)", 120, "mg"))]
+    add(Case("o16-sign-soy-for-a-man",
+             "order-sign: M 66 L95; draft soy isoflavones 120 mg: probably less effective in men (information).",
+             patient(p, "male", 66, family="Vermeulen", given="Piet"),
+             [card("bone-supplements", indicator="info", proposes=[])],
+             hook=sign, context=orders(sign, drafts), conditions=[l95(p)]))
+
+    p = "go17"
+    drafts = [draft_request("draft-soy", p, SOY, dosage("3 tabletten per dag (120 mg)", 120, "mg"))]
+    add(Case("o17-sign-soy-with-tamoxifen",
+             "order-sign: F 58 on tamoxifen; draft soy isoflavones: warning.",
+             patient(p, "female", 58, family="de Boer", given="Ingrid"),
+             [card("safety-soy-endocrine", indicator="warning")],
+             hook=sign, context=orders(sign, drafts), conditions=[l95(p)],
+             requests=[request("mr-tam", p, TAMOXIFEN, TAMOX_DAILY, authored_days=850)]))
+
+    p = "go18"
+    drafts = [draft_request("draft-tam", p, TAMOXIFEN, TAMOX_DAILY)]
+    add(Case("o18-select-tamoxifen-while-taking-soy",
+             "order-select: F 58 takes soy isoflavones; draft tamoxifen (reverse direction): warning.",
+             patient(p, "female", 58, family="de Boer", given="Ingrid"),
+             [card("safety-soy-endocrine", indicator="warning")],
+             hook=select, context=orders(select, drafts), language="en",
+             conditions=[condition("c-bc", p, BREAST_CANCER, onset_days=20)],
+             statements=[statement("ms-soy", p, SOY, SOY_DAILY, start_days=100)]))
+
+    p = "go19"
+    drafts = [draft_request("draft-d3", p, COLECALCIFEROL, D3_DAILY)]
+    add(Case("o19-sign-duplicate-vitamin-d",
+             "order-sign: F 70 takes colecalciferol 20 µg/day; draft colecalciferol 20 µg: duplicate, and the total "
+             "40 µg/day is above the guideline's 20-25 µg (information).",
+             patient(p, "female", 70, family="Jacobs", given="Riet"),
+             [card("duplicate-supplement", indicator="info"),
+              card("dose-guideline-range", indicator="info", detail_contains=["40"]),
+              card("vitd-recheck", optional=True, lab_order=True)],
+             hook=sign, context=orders(sign, drafts), conditions=[l95(p)],
+             statements=[statement("ms-d3", p, COLECALCIFEROL, D3_DAILY, start_days=400)],
+             vitamin_d=[observation("obs-vitd", p, VITD_NMOL, days=90, value=95, unit="nmol/L", ucum="nmol/L")]))
+
+    p = "go20"
+    drafts = [draft_request("draft-d3w", p, cc((ATC, "A11CC05", "colecalciferol"), text="Colecalciferol 50.000 IE capsule"),
+                            dosage("1 capsule per week (50.000 IE)", 50000, "[iU]", period=1, period_unit="wk"))]
+    add(Case("o20-sign-weekly-vitamin-d-above-upper-limit",
+             "order-sign: F 68 L95; draft colecalciferol 50,000 IU weekly = 178.6 µg/day on average: above the "
+             "upper limit of 100 µg (warning); and the 25(OH)D check.",
+             f68(p), [card("dose-upper-limit", indicator="warning", detail_contains=[["178.6", "178,6", "179"]]),
+                      card("vitd-recheck", lab_order=True)],
+             hook=sign, context=orders(sign, drafts), conditions=[l95(p)]))
+
+    p = "go21"
+    drafts = [draft_request("draft-mg", p, MAGNESIUM, dosage("1 tablet per dag (300 mg magnesium)", 300, "mg"))]
+    add(Case("o21-sign-magnesium-above-upper-limit",
+             "order-sign: F 68 L95; draft magnesium 300 mg/day (elemental): above the 250 mg upper limit (warning).",
+             f68(p), [card("dose-upper-limit", indicator="warning", detail_contains=["300", "250"])],
+             hook=sign, context=orders(sign, drafts), conditions=[l95(p)]))
+
+    p = "go22"
+    drafts = [draft_request("draft-k2", p, cc(text="Menatetrenon (vitamine K2, MK-4) 15 mg capsule"),
+                            dosage("3 maal per dag 15 mg", 15, "mg", frequency=3))]
+    add(Case("o22-sign-k2-no-dose-check",
+             "order-sign: F 68 L95, no VKA; draft menatetrenone 45 mg/day: no dose check for K2 (decision 4), no card.",
+             f68(p), [], hook=sign, context=orders(sign, drafts), conditions=[l95(p)]))
+
+    return out
+
+
 def write_all() -> list[Path]:
     OUT.mkdir(exist_ok=True)
     written = []
-    for case in cases():
+    for case in cases() + order_cases():
         path = OUT / f"{case.slug}.json"
         path.write_text(json.dumps(case.fixture(), indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
         written.append(path)

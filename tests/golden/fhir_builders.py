@@ -35,6 +35,10 @@ def ago_dt(days: int) -> str:
     return f"{ago(days)}T08:30:00+02:00"
 
 
+def later(days: int) -> str:
+    return (TODAY + timedelta(days=days)).isoformat()
+
+
 def born(age: int) -> str:
     """A birth date that makes the patient exactly ``age`` on the golden clock's date."""
     return date(TODAY.year - age, 1, 15).isoformat()
@@ -234,3 +238,43 @@ def bundle(*resources: Json) -> Json:
 
 def hook_instance(slug: str) -> str:
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"https://bone-health-cds.example.org/golden/{slug}"))
+
+
+def draft_request(mid: str, pid: str, med: Json, dose: Json, *, days: int | None = None) -> Json:
+    """A draft MedicationRequest starting today; ``days``: planned duration (None: no end)."""
+    dose = {**dose, "timing": {"repeat": {**dose["timing"]["repeat"]}}}
+    bounds: Json = {"start": TODAY.isoformat()}
+    if days is not None:
+        bounds["end"] = later(days)
+    dose["timing"]["repeat"]["boundsPeriod"] = bounds
+    return {
+        "resourceType": "MedicationRequest",
+        "id": mid,
+        "status": "draft",
+        "intent": "order",
+        "medicationCodeableConcept": med,
+        "subject": {"reference": f"Patient/{pid}"},
+        "authoredOn": TODAY.isoformat(),
+        "requester": {"reference": "Practitioner/huisarts-1"},
+        "dosageInstruction": [dose],
+    }
+
+
+def draft_lab(sid: str, pid: str, code: Json, *, in_days: int = 0) -> Json:
+    """A draft 25(OH)D ServiceRequest authored today, planned ``in_days`` from today."""
+    return {
+        "resourceType": "ServiceRequest",
+        "id": sid,
+        "status": "draft",
+        "intent": "order",
+        "category": [cc((SNOMED, "108252007", "Laboratory procedure"))],
+        "code": code,
+        "subject": {"reference": f"Patient/{pid}"},
+        "authoredOn": TODAY.isoformat(),
+        "occurrenceDateTime": later(in_days),
+        "requester": {"reference": "Practitioner/huisarts-1"},
+    }
+
+
+def draft_bundle(*resources: Json) -> Json:
+    return {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": r} for r in resources]}

@@ -114,6 +114,15 @@ def test_fixture_resources_are_valid_r4(fixture: Fixture) -> None:
     request = fixture.request
     assert request["hook"] == fixture.hook
     assert request["context"]["patientId"] == request["prefetch"]["patient"]["id"]
+    drafts = request["context"].get("draftOrders")
+    if drafts is not None:
+        get_fhir_model_class("Bundle").model_validate(drafts)
+        for entry in drafts["entry"]:
+            assert entry["resource"]["status"] == "draft"
+            get_fhir_model_class(entry["resource"]["resourceType"]).model_validate(entry["resource"])
+        ids = {f"{e['resource']['resourceType']}/{e['resource']['id']}" for e in drafts["entry"]}
+        assert set(request["context"].get("selections", [])) <= ids
+    assert ("selections" in request["context"]) == (fixture.hook == "order-select")
     for key, value in request["prefetch"].items():
         resources = [value] if value.get("resourceType") != "Bundle" else [e["resource"] for e in value["entry"]]
         if value.get("resourceType") == "Bundle":
