@@ -20,6 +20,7 @@ from cds_service.knowledge.model import Knowledge
 from cds_service.rules.context import RuleContext
 from cds_service.rules.labs import vitd_recheck, vitd_status
 from cds_service.rules.model import Category, Recommendation, Severity
+from cds_service.rules.orders import ORDER_RULES
 from cds_service.rules.proposals import bone_supplements
 from cds_service.rules.safety import SAFETY_RULES
 
@@ -36,7 +37,7 @@ class RuleConfig:
 
 PATIENT_VIEW_RULES: list[Rule] = [*SAFETY_RULES, vitd_status, vitd_recheck, bone_supplements]
 
-RULES: dict[str, list[Rule]] = {"patient-view": PATIENT_VIEW_RULES}
+RULES: dict[str, list[Rule]] = {"patient-view": PATIENT_VIEW_RULES, "order-select": [*ORDER_RULES], "order-sign": [*ORDER_RULES]}
 
 _ORDER = {Severity.CRITICAL: 0, Severity.WARNING: 1, Severity.INFO: 2}
 
