@@ -532,3 +532,59 @@ def test_dose_only_when_a_scoped_draft_adds_the_nutrient():
     d_draft = use("D3", "vitamin-d", draft=True, vitamin_d=D3)
     assert "dose-upper-limit" not in codes(run(patient(high_on_file, d_draft), SELECT))
     assert "dose-upper-limit" in codes(run(patient(high_on_file, replace(d_draft, selected=True)), SELECT))
+
+
+# --- every order card renders in both languages ---------------------------------------------------
+
+
+def _all_order_cards():
+    from cds_service.facts.model import SafetyCondition
+
+    egfr = LabResult("lab-egfr", Source("Observation/e", "eGFR"), NOW - timedelta(days=20), 25.0, "mL/min/1.73m2", 25.0, "mL/min/{1.73_m2}")
+    gc = gc_draft()
+    scenarios = [
+        gc_patient(gc),
+        gc_patient(gc_draft(end=TODAY + timedelta(days=120))),
+        patient(use("MenaQ7", "vitamin-k2", draft=True), use("acenocoumarol", "vka")),
+        patient(use("Calcium 500", "calcium", draft=True, calcium=Amount(500, "mg")), use("levothyroxine", "levothyroxine")),
+        patient(use("Mg", "magnesium", draft=True, magnesium=Amount(300, "mg")), egfr=egfr),
+        patient(use("soja", "soy-isoflavones", draft=True), use("tamoxifen", "tamoxifen"), sex=Sex.MALE,
+                safety_conditions=(SafetyCondition("er-positive-breast-cancer", Source("Condition/b", "mammacarcinoom")),)),
+        patient(use("Calci Chew D3", calcium=Amount(500, "mg"), vitamin_d=Amount(10, "ug")),
+                use("D3 100", "vitamin-d", draft=True, vitamin_d=Amount(100, "ug")),
+                MedicationUse(frozenset({"vitamin-d"}), Source(None, "D3 druppels"), "MedicationStatement", "active", None, None, True)),
+        patient(use("D3", "vitamin-d", start=date(2026, 2, 1), vitamin_d=D3), lab_orders=(lab(draft=True),)),
+        patient(use("D3 old", "vitamin-d", start=date(2025, 6, 1), end=date(2026, 2, 9), vitamin_d=Amount(10, "ug")),
+                use("D3 25", "vitamin-d", start=date(2026, 2, 10), vitamin_d=Amount(25, "ug")), lab_orders=(lab(draft=True),)),
+        patient(use("D3 50", "vitamin-d", draft=True, vitamin_d=Amount(50, "ug")), unknown=frozenset({Domain.LAB_ORDERS})),
+    ]
+    return [card for facts in scenarios for card in run(facts)]
+
+
+def test_every_order_card_renders_in_both_languages():
+    from cds_service.cards.i18n import catalogue
+    from cds_service.cards.render import render_cards
+    from cds_service.knowledge.loader import load_knowledge
+
+    recs = _all_order_cards()
+    assert {r.code for r in recs} >= {
+        "gc-bone-protection", "safety-k2-vka", "safety-mineral-spacing", "safety-magnesium-kidney",
+        "safety-soy-endocrine", "bone-supplements", "dose-upper-limit", "dose-guideline-range",
+        "duplicate-supplement", "vitd-recheck", "vitd-recheck-early",
+    }
+    knowledge = load_knowledge()
+    for language in ("nl", "en"):
+        cat = catalogue(language)
+        cards = render_cards(recs, knowledge, language=language, patient_id="p1")
+        for rec, card in zip(recs, cards):
+            assert len(card.summary) < 140
+            assert not card.summary.endswith("…"), card.summary
+            for line in (rec.summary, *rec.facts, *rec.advice, *rec.unchecked):
+                assert cat.has(line.key), (language, line.key)
+            assert "?" not in card.summary, card.summary
+        k2 = cards[[r.code for r in recs].index("safety-k2-vka")]
+        actions = [a for s in k2.suggestions for a in s.actions]
+        assert [(a.type, a.resourceId) for a in actions] == [("delete", "MedicationRequest/MenaQ7")]
+        recheck = cards[[r.code for r in recs].index("vitd-recheck")]
+        service_request = recheck.suggestions[0].actions[0].resource
+        assert service_request["resourceType"] == "ServiceRequest"
