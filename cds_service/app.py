@@ -11,7 +11,6 @@ the authenticator and the discovery document, and warms the pipeline up. Shutdow
 
 from __future__ import annotations
 
-import importlib.util
 import logging
 from contextlib import asynccontextmanager
 from typing import AsyncIterator
@@ -31,8 +30,10 @@ from cds_service.api.health import healthz, readyz
 from cds_service.api.logs import configure_logging
 from cds_service.api.middleware import middleware
 from cds_service.api.services import call_service, discovery, feedback
-from cds_service.auth.base import AllowAll, Authenticator
+from cds_service.auth.base import Authenticator
+from cds_service.auth.factory import build_authenticator
 from cds_service.config import Settings
+from cds_service.fhir.client import create_client
 from cds_service.knowledge.loader import KnowledgeError, load_knowledge
 from cds_service.knowledge.model import Knowledge
 from cds_service.pipeline import Clock, Pipeline, utc_now
@@ -48,23 +49,9 @@ _HTTP_MESSAGES = {
 }
 
 
-def _http_client(settings: Settings) -> httpx.AsyncClient:
-    """The shared FHIR client: the fetch layer's factory when present, else an equivalent."""
-    if importlib.util.find_spec("cds_service.fhir.client") is not None:
-        from cds_service.fhir.client import create_client
-
-        return create_client()
-    return httpx.AsyncClient(timeout=httpx.Timeout(2.0, connect=1.0), follow_redirects=False)
-
-
 def _authenticator(settings: Settings, engine: Engine, client: httpx.AsyncClient) -> Authenticator:
-    """THE place the authenticator is chosen: the JWT factory once it exists, else AllowAll."""
-    if importlib.util.find_spec("cds_service.auth.factory") is not None:
-        from cds_service.auth.factory import build_authenticator
-
-        return build_authenticator(settings, engine, client)
-    log.warning("authentication is not configured: every request is allowed")
-    return AllowAll()
+    """THE place the authenticator is chosen (the JWT checks of ``cds_service.auth``)."""
+    return build_authenticator(settings, engine, client)
 
 
 def _knowledge(settings: Settings) -> Knowledge:
@@ -97,7 +84,7 @@ def create_app(
         engine = create_db_engine(settings.database_url)
         create_tables(engine)
         writer = Writer(engine)
-        client = _http_client(settings)
+        client = create_client()
         authenticator: Authenticator | None = None
         try:
             authenticator = _authenticator(settings, engine, client)

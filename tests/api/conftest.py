@@ -8,6 +8,7 @@ OperationOutcome body.
 from __future__ import annotations
 
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import AsyncIterator
 
 import httpx
@@ -16,6 +17,14 @@ from starlette.applications import Starlette
 
 from cds_service.knowledge.loader import load_knowledge
 from tests.cds_invariants import assert_operation_outcome, assert_valid_cds_response, assert_valid_discovery
+
+ROOT = Path(__file__).resolve().parents[2]
+# settings overrides for the production profile (the auth layer refuses to start without them)
+PRODUCTION = {
+    "env": "production",
+    "trusted_issuers": ROOT / "docker" / "issuers.example.yaml",
+    "public_base_url": "https://cds.example.org",
+}
 
 
 async def check_response(response: httpx.Response) -> None:
