@@ -128,8 +128,8 @@ class FhirFetcher:
         """GET one resource (an instance read) by URL relative to the base."""
         return await self.get_json(self.url_for(relative), label)
 
-    async def search(self, relative: str, label: str) -> SearchResult:
-        """GET a search by relative URL and follow its ``next`` links."""
+    async def search(self, relative: str, label: str, first_page_only: bool = False) -> SearchResult:
+        """GET a search by relative URL and follow its ``next`` links (unless ``first_page_only``)."""
         url = self.url_for(relative)
         first = await self.get_json(url, label)
         if resource_type(first) != "Bundle":
@@ -138,6 +138,8 @@ class FhirFetcher:
             return SearchResult([first])  # a read template: one resource
         if has_error_entry(first):
             raise FetchError("operation-outcome")
+        if first_page_only:
+            return SearchResult(entries(first))
         return await self.follow(first, label, seen={self.allowed(url) or url})
 
     async def follow(self, bundle: dict, label: str, seen: set[str] | None = None) -> SearchResult:

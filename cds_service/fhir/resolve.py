@@ -6,7 +6,9 @@ For every prefetch key of the service's templates:
   refetch) and, for ``patient``, no patient at all (:class:`PatientUnavailable`, answer 412);
 * a missing key, an OperationOutcome in its place, or a Bundle with an error/fatal
   OperationOutcome entry is fetched from ``{fhir_server}/{expanded template}`` with the call's
-  bearer token; Bundles are flattened and their ``next`` links followed (same server only);
+  bearer token; Bundles are flattened and their ``next`` links followed (same server only),
+  except for a "latest N" search (``_sort`` with ``_count``, or ``_maxresults``), whose first
+  page is the whole answer the template asks for;
 * anything that cannot be had (no server, a template token the context cannot fill, 401/403/404/5xx,
   timeout, a body that is not FHIR) makes that key *unknown*, with a short reason in ``problems``.
   An unknown key may still hold the resources of the pages that were read (e.g. a refused ``next``
@@ -31,7 +33,7 @@ from cds_service.fhir.bundle import MISSING, entries, needs_fetch, next_link, re
 from cds_service.fhir.data import ResolvedData
 from cds_service.fhir.fetch import FetchError, FhirFetcher, normalise_base
 from cds_service.fhir.medications import medication_references, medications_in
-from cds_service.fhir.templates import expand_template, user_tokens
+from cds_service.fhir.templates import expand_template, is_top_n, user_tokens
 
 logger = logging.getLogger("cds_service.fhir")
 
@@ -97,13 +99,14 @@ async def resolve(
             continue
         value = prefetch.get(key, MISSING)
         if not needs_fetch(value):
-            outcomes[key] = _Outcome() if value is None else _given(value, fetcher, key, jobs)
+            top_n = is_top_n(templates[key])
+            outcomes[key] = _Outcome() if value is None else _given(value, fetcher, key, jobs, top_n)
         elif fetcher is None:
             outcomes[key] = _Outcome(unknown=True, problem="no-fhir-server")
         elif (path := expand(key)) is None:
             outcomes[key] = _Outcome(unknown=True, problem="template")
         else:
-            jobs[key] = _fetch_search(fetcher, path, key)
+            jobs[key] = _fetch_search(fetcher, path, key, is_top_n(templates[key]))
 
     done = await _run(jobs)
     if PATIENT_KEY in done:
@@ -166,11 +169,11 @@ def _matches(patient: dict, context: Mapping[str, Any]) -> bool:
     return not (isinstance(wanted, str) and isinstance(got, str) and wanted != got)
 
 
-def _given(value: dict, fetcher: FhirFetcher | None, key: str, jobs: dict) -> _Outcome:
+def _given(value: dict, fetcher: FhirFetcher | None, key: str, jobs: dict, top_n: bool) -> _Outcome:
     """The outcome of a usable prefetch value; a paged Bundle becomes a job when it can be."""
     if resource_type(value) != "Bundle":
         return _Outcome([value])
-    if next_link(value) is None:
+    if top_n or next_link(value) is None:
         return _Outcome(entries(value))
     if fetcher is None:
         return _Outcome(entries(value), unknown=True, problem="next-link-no-server")
@@ -193,9 +196,9 @@ async def _fetch_patient(fetcher: FhirFetcher, path: str, context: Mapping[str, 
     return patient
 
 
-async def _fetch_search(fetcher: FhirFetcher, path: str, key: str) -> _Outcome:
+async def _fetch_search(fetcher: FhirFetcher, path: str, key: str, top_n: bool) -> _Outcome:
     try:
-        result = await fetcher.search(path, key)
+        result = await fetcher.search(path, key, first_page_only=top_n)
     except FetchError as error:
         return _Outcome(unknown=True, problem=error.reason)
     except Exception as error:  # a bug here must cost one key, not the call

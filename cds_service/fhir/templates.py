@@ -71,6 +71,16 @@ def expand_template(
     return expanded
 
 
+def is_top_n(template: str) -> bool:
+    """True for a "latest N" search: ``_sort`` with ``_count`` (or ``_maxresults``).
+
+    Its first page is the whole answer the service asked for, so ``next`` links are not followed.
+    """
+    _, _, query = template.partition("?")
+    names = {part.partition("=")[0] for part in query.split("&")}
+    return "_maxresults" in names or {"_sort", "_count"} <= names
+
+
 def _token_value(
     token: str, context: Mapping[str, Any], users: Mapping[str, str], today: date | None
 ) -> str | None:

@@ -413,3 +413,46 @@ async def test_logs_hold_no_token_no_patient_id_no_url(fhir, client, deadline, c
     assert "fhir fetch key=conditions" in text and "http 401" in text
     for secret in (TOKEN, odd_id, "127.0.0.1", "secret body"):
         assert secret not in text
+
+
+LATEST = "Observation?patient={{context.patientId}}&code=x&_sort=-date&_count=2"
+
+
+async def test_latest_n_search_reads_first_page_only(fhir, client, deadline):
+    fhir.search("Observation?patient=p1&code=x&_sort=-date&_count=2", OBS, page_size=2)
+    templates = {"patient": TEMPLATES["patient"], "latest": LATEST}
+    data = await call(fhir, client, deadline, {"patient": PATIENT}, templates=templates)
+    assert len(fhir.requests) == 1
+    assert ids(data.get("latest")) == ["o0", "o1"] and data.unknown == frozenset()
+
+
+async def test_latest_n_prefetch_next_link_is_not_followed(fhir, client, deadline):
+    urls = fhir.search("Observation?patient=p1&code=x&_sort=-date&_count=2", OBS, page_size=2)
+    templates = {"patient": TEMPLATES["patient"], "latest": LATEST}
+    prefetch = {"patient": PATIENT, "latest": bundle(OBS[:2], next_url=urls[1])}
+    data = await call(fhir, client, deadline, prefetch, templates=templates)
+    assert fhir.requests == []
+    assert ids(data.get("latest")) == ["o0", "o1"] and data.unknown == frozenset()
+
+
+async def test_fhir_server_with_trailing_slash(fhir, client, deadline):
+    serve_all(fhir)
+    data = await resolve(TEMPLATES, CONTEXT, {}, fhir.base_url + "/", TOKEN, client, deadline)
+    assert data.fetched == set(TEMPLATES)
+    paths = [r.raw_target.split("?")[0] for r in fhir.requests]
+    assert all(p.startswith("/fhir/") and "//" not in p for p in paths)
+
+
+async def test_default_patient_template_when_templates_lack_patient(fhir, client, deadline):
+    fhir.resource(PATIENT)
+    data = await call(fhir, client, deadline, {}, templates={})
+    assert data.patient == PATIENT
+
+
+async def test_today_token_uses_given_date(fhir, client, deadline):
+    fhir.resource(PATIENT)
+    fhir.search("Observation?patient=p1&date=ge2023-12-02", OBS[:1])
+    templates = {"recent": "Observation?patient={{context.patientId}}&date=ge{{today() - 90 days}}"}
+    data = await resolve(templates, CONTEXT, {"patient": PATIENT}, fhir.base_url, TOKEN, client,
+                         deadline, today=date(2024, 3, 1))
+    assert ids(data.get("recent")) == ["o0"]
