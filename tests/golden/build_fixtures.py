@@ -221,7 +221,7 @@ def cases() -> list[Case]:  # noqa: PLR0915 - one entry per golden patient
     add(Case("02-vitd-started-60-days-no-lab",
              "As #1, taking colecalciferol 20 µg since 60 days, no 25(OH)D since: check reminder with lab order (§7 #2).",
              f68(p), [card("bone-supplements", proposes=["calcium", "magnesium", "soy-isoflavones", "vitamin-k2"]),
-                      card("vitd-recheck", lab_order=True)],
+                      card("vitd-recheck", lab_order=True, detail_contains=[["2026-04-02", "02-04-2026"]])],
              conditions=[l95(p)], statements=[d3_60(p)]))
 
     p = "gp03"
@@ -243,7 +243,7 @@ def cases() -> list[Case]:  # noqa: PLR0915 - one entry per golden patient
     add(Case("05-vitd-120-ngml-possibly-too-high",
              "F 68 L95, not on vitamin D, 25(OH)D 120 ng/mL (1989-3) = 299.5 nmol/L: warning; vitamin D not proposed (§7 #5).",
              f68(p), [card("bone-supplements", not_proposes=["vitamin-d"], proposes_includes=["magnesium", "vitamin-k2"]),
-                      card("vitd-status", indicator="warning", detail_contains=[["299.5", "299,5"]])],
+                      card("vitd-status", indicator="warning", detail_contains=[["299.5", "299,5"], "120", "ng/mL"])],
              language="en", conditions=[l95(p)],
              vitamin_d=[observation("obs-vitd", p, VITD3_NGML, days=15, value=120, unit="ng/mL", ucum="ng/mL")]))
 
@@ -251,7 +251,7 @@ def cases() -> list[Case]:  # noqa: PLR0915 - one entry per golden patient
     add(Case("06-vitd-pmol-80000-flagged",
              "F 68 L95, 25(OH)D 80000 pmol/L: converted to 80 nmol/L (unit flagged), below target info (§7 #6).",
              f68(p), [card("bone-supplements", proposes=ALL5),
-                      card("vitd-status", indicator="info", detail_contains=["80", "pmol"])],
+                      card("vitd-status", indicator="info", detail_contains=[["80000", "80,000", "80.000"], "pmol"])],
              language="en", conditions=[l95(p)],
              vitamin_d=[observation("obs-vitd", p, VITD_NMOL, days=12, value=80000, unit="pmol/L", ucum="pmol/L")]))
 
@@ -276,7 +276,7 @@ def cases() -> list[Case]:  # noqa: PLR0915 - one entry per golden patient
     add(Case("07b-k2-with-acenocoumarol",
              "F 68 L95, takes MK-7 180 µg (text only) and acenocoumarol: critical K2-VKA card (decision 9, §7 #7).",
              f68(p), [card("bone-supplements", not_proposes=["vitamin-k2"]),
-                      card("safety-k2-vka", indicator="critical", proposes=[])],
+                      card("safety-k2-vka", indicator="critical", proposes=[], detail_contains=["Acenocoumarol", "MenaQ7"])],
              conditions=[l95(p), condition("c-af", p, AF, onset_days=1500)],
              requests=[request("mr-aceno", p, ACENOCOUMAROL, ACENO, authored_days=200)],
              statements=[statement("ms-k2", p, MK7, K2_DAILY, start_days=30)]))
@@ -285,7 +285,7 @@ def cases() -> list[Case]:  # noqa: PLR0915 - one entry per golden patient
     add(Case("08-prednisolone-10mg-120-days",
              "M 55, polymyalgia, prednisolone 10 mg/day since 120 days (ongoing): long-term high-dose GC indication (§7 #8).",
              patient(p, "male", 55, family="Bakker", given="Henk"),
-             [card("bone-supplements", proposes=ALL4)],
+             [card("bone-supplements", proposes=ALL4, detail_contains=["Prednisolon"])],
              conditions=[condition("c-pmr", p, PMR, onset_days=130)],
              requests=[request("mr-pred", p, PREDNISOLONE, PRED_10, authored_days=120)]))
 
@@ -352,7 +352,7 @@ def cases() -> list[Case]:  # noqa: PLR0915 - one entry per golden patient
              "F 70 L95 on Calci Chew D3, serum Ca 12.4 mg/dL (17861-6) = 3.09 mmol/L: critical hypercalcaemia (units converted).",
              patient(p, "female", 70, family="Mulder", given="Els"),
              [card("bone-supplements", optional=True, not_proposes=["calcium", "vitamin-d"]),
-              card("safety-hypercalcaemia", indicator="critical")],
+              card("safety-hypercalcaemia", indicator="critical", detail_contains=[["3.09", "3,09"], ["12.4", "12,4"]])],
              language="en", conditions=[l95(p)], statements=[ca_d(p)], vitamin_d=[vitd_ok(p)],
              calcium=[observation("obs-ca", p, CALCIUM_MGDL, days=5, value=12.4, unit="mg/dL", ucum="mg/dL")]))
 
@@ -456,7 +456,8 @@ def cases() -> list[Case]:  # noqa: PLR0915 - one entry per golden patient
              "F 72 L95, weekly alendronic acid/colecalciferol (M05BB03), 25(OH)D 94 nmol/L since: vitamin D "
              "already taken, not proposed; spacing card optional.",
              patient(p, "female", 72, family="Koster", given="Wil"),
-             [card("bone-supplements", not_proposes=["vitamin-d"], proposes_includes=["soy-isoflavones", "vitamin-k2"]),
+             [card("bone-supplements", not_proposes=["vitamin-d"], proposes_includes=["soy-isoflavones", "vitamin-k2"],
+                   detail_contains=["Alendroninezuur"]),
               card("safety-mineral-spacing", optional=True, indicator_not=["critical"])],
              conditions=[l95(p)],
              requests=[request("mr-fosa", p, ALENDRONATE_D, WEEKLY, authored_days=500)],
@@ -466,7 +467,8 @@ def cases() -> list[Case]:  # noqa: PLR0915 - one entry per golden patient
     add(Case("24-sintrom-brand-name-only",
              "F 75 L95 + AF, 'Sintrom mitis' known only by G-Standaard code and Dutch text: VKA recognised, K2 withheld.",
              patient(p, "female", 75, family="Prins", given="Bep"),
-             [card("bone-supplements", not_proposes=["vitamin-k2"], proposes_includes=["calcium", "vitamin-d"]),
+             [card("bone-supplements", not_proposes=["vitamin-k2"], proposes_includes=["calcium", "vitamin-d"],
+                   detail_contains=["Sintrom"]),
               card("safety-k2-vka", optional=True, indicator="critical", proposes=[])],
              conditions=[l95(p), condition("c-af", p, AF, onset_days=1500)],
              requests=[request("mr-sintrom", p, SINTROM, ACENO, authored_days=400)]))
@@ -525,7 +527,7 @@ def cases() -> list[Case]:  # noqa: PLR0915 - one entry per golden patient
              "F 68 L95, not on vitamin D, 25(OH)D 300 ng/mL = 748.8 nmol/L: toxic range, a critical card (status or excess "
              "topic); vitamin D not proposed.",
              f68(p), [card("bone-supplements", not_proposes=["vitamin-d"]),
-                      card(["vitd-status", "safety-vitd-excess"], indicator="critical"),
+                      card(["vitd-status", "safety-vitd-excess"], indicator="critical", detail_contains=[["748.8", "748,8"]]),
                       card("vitd-status", optional=True, indicator="critical"),
                       card("safety-vitd-excess", optional=True, indicator="critical")],
              language="en", conditions=[l95(p)],
@@ -604,7 +606,8 @@ def cases() -> list[Case]:  # noqa: PLR0915 - one entry per golden patient
              "F 69 L95, vitamin D3 1000 IE (G-Standaard code + Dutch text only) dispensed 30 days ago: already taken, "
              "not proposed; too early for the check reminder.",
              patient(p, "female", 69, family="Maas", given="Thea"),
-             [card("bone-supplements", proposes=["calcium", "magnesium", "soy-isoflavones", "vitamin-k2"])],
+             [card("bone-supplements", proposes=["calcium", "magnesium", "soy-isoflavones", "vitamin-k2"],
+                   detail_contains=["Vitamine D3"])],
              conditions=[l95(p)],
              dispenses=[dispense("md-d3", p, COLECALCIFEROL_NL, D3_1000, days=30, supply_days=90)]))
 
@@ -639,7 +642,8 @@ def order_cases() -> list[Case]:  # noqa: PLR0915 - one entry per golden order
     add(Case("o01-sign-k2-with-acenocoumarol-on-file",
              "order-sign: F 68 L95 + AF on acenocoumarol; draft vitamin K2 (MK-7): critical, with a suggestion "
              "that deletes the draft K2 order.",
-             f68(p), [card("safety-k2-vka", indicator="critical", deletes=["MedicationRequest/draft-k2"], proposes=[])],
+             f68(p), [card("safety-k2-vka", indicator="critical", deletes=["MedicationRequest/draft-k2"], proposes=[],
+                           detail_contains=["Acenocoumarol", "MenaQ7"])],
              hook=sign, context=orders(sign, drafts),
              conditions=[l95(p), condition("c-af", p, AF, onset_days=1500)],
              requests=[request("mr-aceno", p, ACENOCOUMAROL, ACENO, authored_days=200)]))
@@ -679,7 +683,7 @@ def order_cases() -> list[Case]:  # noqa: PLR0915 - one entry per golden order
              "order-sign: M 60, polymyalgia; draft prednisolone 10 mg/day for 3 months, no bone protection: "
              "the combined supplement recommendation with proposals (no soy for men).",
              patient(p, "male", 60, family="de Wit", given="Gerrit"),
-             [card("gc-bone-protection", proposes=ALL4)],
+             [card("gc-bone-protection", proposes=ALL4, detail_contains=["Prednisolon"])],
              hook=sign, context=orders(sign, drafts),
              conditions=[condition("c-pmr", p, PMR, onset_days=5)]))
 
@@ -732,7 +736,7 @@ def order_cases() -> list[Case]:  # noqa: PLR0915 - one entry per golden order
     drafts = [draft_lab("draft-lab", p, VITD_NGML, in_days=0)]
     add(Case("o11-select-25ohd-30-days-after-start",
              "order-select: vitamin D3 started 30 days ago; a 25(OH)D order for today is early: information card.",
-             f68(p), [card("vitd-recheck-early", indicator="info", lab_order=False)],
+             f68(p), [card("vitd-recheck-early", indicator="info", lab_order=False, detail_contains=["2026-06-27"])],
              hook=select, context=orders(select, drafts), language="en", conditions=[l95(p)],
              statements=[statement("ms-d3", p, COLECALCIFEROL, D3_DAILY, start_days=30)]))
 

@@ -46,7 +46,8 @@ class Apps:
             directory = self.tmp / f"app{len(self.clients)}"
             directory.mkdir()
             app = runner.make_app(runner.make_settings(directory), clock=lambda: clock)
-            client = TestClient(app, raise_server_exceptions=False)
+            # a loopback peer: the development profile lets it in without a JWT
+            client = TestClient(app, raise_server_exceptions=False, client=("127.0.0.1", 50000))
             client.__enter__()
             self.clients[clock] = client
         return self.clients[clock]
