@@ -82,9 +82,12 @@ def _from_name(
     product: Product, count: float, present: frozenset[str], single: str | None
 ) -> tuple[Amount | None, dict[str, Amount]]:
     strengths = name_strengths(product.texts)
-    if single in _MINERALS and salt_weight(product.texts):
+    if single in _MINERALS:
         elemental = elemental_strength(product.texts)
-        strengths = [elemental] if elemental else []
+        if elemental is not None:
+            strengths = [elemental]
+        elif salt_weight(product.texts):
+            strengths = []
     if len(present) > 1:
         ius = [s for s in strengths if s[1] == "iu"]
         if "vitamin-d" in present and len(ius) == 1:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import weakref
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from cds_service.facts import glucocorticoids, labs
 from cds_service.facts.conditions import FractureRules, condition_facts
@@ -17,7 +17,7 @@ from cds_service.facts.glucocorticoids import GcRules
 from cds_service.facts.labs import LabRules
 from cds_service.facts.match import CONDITION_SETS, LAB_SETS, MEDICATION_SETS, Index
 from cds_service.facts.medications import MedicationRules, collect, drafts
-from cds_service.facts.model import Domain, Indication, IndicationKind, PatientFacts, Sex
+from cds_service.facts.model import Domain, PatientFacts, Sex
 from cds_service.facts.orders import lab_orders
 from cds_service.facts.patient import age_on, birth_date, deceased, sex
 from cds_service.fhir.data import ResolvedData
@@ -151,9 +151,6 @@ def build_facts(
     gc = glucocorticoids.exposure(
         records, cond.steroid_status, any(s.kind == "adrenal-insufficiency" for s in safety), prep.gc, today
     )
-    indications = list(cond.indications)
-    if gc is not None and gc.long_term and gc.sources:
-        indications.append(Indication(IndicationKind.GLUCOCORTICOIDS, gc.sources[0]))
 
     since = today - timedelta(days=round(prep.lab.current_months * 30.4375))
     vitamin_d = labs.vitamin_d(_resources(data, "vitaminD", bad), prep.labs, prep.lab)
@@ -173,7 +170,7 @@ def build_facts(
         deceased=deceased(patient),
         pregnant=cond.pregnant,
         breastfeeding=cond.breastfeeding,
-        indications=tuple(indications),
+        indications=tuple(cond.indications),  # long-term glucocorticoids: see `glucocorticoids`
         safety_conditions=safety,
         medications=tuple(r.use for r in records),
         glucocorticoids=gc,
@@ -185,5 +182,3 @@ def build_facts(
         notes=tuple(notes),
     )
 
-
-_ = date  # (typing aid)

@@ -26,7 +26,6 @@ from cds_service.facts.values import (
     codings,
     concept_display,
     concept_texts,
-    months_ago,
     number,
     parse_date,
     source,
@@ -128,11 +127,10 @@ def condition_facts(
     rules: FractureRules,
     born: date | None,
     today: date,
-    now_months_ago: date | None = None,
 ) -> ConditionFacts:
     """Indications, safety conditions and pregnancy/breastfeeding from Conditions and Procedures."""
     out = ConditionFacts()
-    recent_from = now_months_ago or (today - timedelta(days=round(rules.recent_months * 30.4375)))
+    recent_from = today - timedelta(days=round(rules.recent_months * 30.4375))
     for resource in conditions:
         try:
             _condition(resource, index, rules, born, today, recent_from, out)

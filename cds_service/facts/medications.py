@@ -19,7 +19,7 @@ Which records count (documented choices):
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Mapping
 
 from cds_service.facts.amounts import amounts
@@ -273,14 +273,3 @@ def draft_resources(bundle: object) -> list[dict]:
         entries = as_list(bundle)
     return [e for e in entries if isinstance(e, dict)]
 
-
-def planned_long(record: MedRecord, threshold_days: float) -> bool:
-    """An order whose planned duration reaches ``threshold_days`` (decision 2: counts from day one)."""
-    return record.planned_days is not None and record.planned_days >= threshold_days
-
-
-def days_between(a: date, b: date) -> int:
-    return (b - a).days + 1 if b >= a else 0
-
-
-_ = timedelta  # re-exported for callers computing windows
