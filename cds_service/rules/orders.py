@@ -320,6 +320,29 @@ def order_safety(ctx: RuleContext) -> list[Recommendation]:
     return out
 
 
+def k2_vka_unchecked(ctx: RuleContext) -> list[Recommendation]:
+    """A draft vitamin K2 while the medication list could not be obtained: the VKA check is open.
+
+    Decision 9: say what could not be checked. Only when no VKA is visible (else ``safety-k2-vka``
+    already fires); no delete suggestion, since nothing is known to conflict.
+    """
+    drafts = scoped(ctx, "vitamin-k2")
+    if not drafts or ctx.known(Domain.MEDICATIONS) or ctx.taking("vka"):
+        return []
+    return [
+        Recommendation(
+            code="safety-k2-vka",
+            category=Category.SAFETY,
+            severity=Severity.WARNING,
+            summary=Line("summary.safety-k2-vka.unchecked"),
+            facts=(lines.medication_line("fact.taking-k2", drafts),),
+            advice=(Line("advice.k2-no-vka"),),
+            unchecked=(Line("unchecked.medications"),),
+            rule="k2_vka_unchecked",
+        )
+    ]
+
+
 def soy_male(ctx: RuleContext) -> list[Recommendation]:
     """A draft soy isoflavone order for a man: probably less effective (decision 5)."""
     drafts = scoped(ctx, "soy-isoflavones")
@@ -340,6 +363,7 @@ def soy_male(ctx: RuleContext) -> list[Recommendation]:
 
 ORDER_RULES: tuple[OrderRule, ...] = (
     order_safety,
+    k2_vka_unchecked,
     gc_bone_protection,
     dose_totals,
     duplicate_supplement,

@@ -396,6 +396,17 @@ def test_new_vka_for_patient_taking_k2():
     assert card.delete_orders == ()  # the VKA is the intended drug; K2 is on file
 
 
+def test_k2_draft_with_medication_list_unavailable_says_the_vka_check_is_open():
+    k2 = use("MenaQ7", "vitamin-k2", draft=True)
+    card = only(run(patient(k2, unknown=frozenset({Domain.MEDICATIONS}))), "safety-k2-vka")
+    assert card.severity is Severity.WARNING
+    assert card.summary.key == "summary.safety-k2-vka.unchecked"
+    assert keys(card.unchecked) == ["unchecked.medications"] and card.delete_orders == ()
+    assert "safety-k2-vka" not in codes(run(patient(k2)))  # list known, no VKA: nothing to say
+    both = run(patient(k2, use("warfarine", "vka", draft=True), unknown=frozenset({Domain.MEDICATIONS})))
+    assert only(both, "safety-k2-vka").severity is Severity.CRITICAL
+
+
 def test_existing_combination_is_not_order_advice():
     facts = patient(use("MenaQ7", "vitamin-k2"), use("acenocoumarol", "vka"), use("Mg", "magnesium", draft=True))
     assert "safety-k2-vka" not in codes(run(facts))
@@ -557,6 +568,7 @@ def _all_order_cards():
         patient(use("D3 old", "vitamin-d", start=date(2025, 6, 1), end=date(2026, 2, 9), vitamin_d=Amount(10, "ug")),
                 use("D3 25", "vitamin-d", start=date(2026, 2, 10), vitamin_d=Amount(25, "ug")), lab_orders=(lab(draft=True),)),
         patient(use("D3 50", "vitamin-d", draft=True, vitamin_d=Amount(50, "ug")), unknown=frozenset({Domain.LAB_ORDERS})),
+        patient(use("MenaQ7", "vitamin-k2", draft=True), unknown=frozenset({Domain.MEDICATIONS})),
     ]
     return [card for facts in scenarios for card in run(facts)]
 
