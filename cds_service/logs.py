@@ -145,7 +145,8 @@ def _summarise_exception(_: Any, __: str, event_dict: dict[str, Any]) -> dict[st
 
 def _foreign_record(_: Any, __: str, event_dict: dict[str, Any]) -> dict[str, Any]:
     """Drop SQLAlchemy parameters and rows, and uvicorn's duplicate coloured message."""
-    event_dict.pop("color_message", None)
+    for key in ("color_message", "message", "asctime"):  # set by uvicorn / other formatters
+        event_dict.pop(key, None)
     record = event_dict.get("_record")
     if record is not None and record.name.startswith("sqlalchemy"):
         event = str(event_dict.get("event", ""))
