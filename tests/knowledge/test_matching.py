@@ -150,3 +150,20 @@ def test_icd_system_is_respected(knowledge: Knowledge) -> None:
     assert knowledge.vs("osteoporosis").matches_coding(ICD10CM, "M81.0")
     assert not knowledge.vs("osteoporosis").matches_coding(ICD10CM, "M80.0")
     assert knowledge.vs("fragility-fracture").matches_coding(ICD10, "M80.0")
+
+
+def test_vsac_expansions_are_included(knowledge: Knowledge) -> None:
+    assert knowledge.vs("osteoporosis").matches_coding(SNOMED, "276661002")  # Primary osteoporosis (VSAC 1038)
+    assert knowledge.vs("osteopenia").matches_coding(SNOMED, "37605006")  # Senile osteopenia (VSAC 1049)
+    assert knowledge.vs("fragility-fracture").matches_coding(SNOMED, "203448006")  # VSAC 1050
+    assert knowledge.vs("fragility-fracture").matches_coding(SNOMED, "704333004")  # fracture concept of 1038
+    assert not knowledge.vs("fragility-fracture").matches_coding(SNOMED, "64859006")  # osteoporosis, no fracture
+
+
+def test_every_fragility_and_site_fracture_is_a_fracture(knowledge: Knowledge) -> None:
+    fracture = knowledge.vs("fracture")
+    for vs_id in ("fragility-fracture", "major-osteoporotic-site-fracture"):
+        for system, code in knowledge.vs(vs_id).codes:
+            if not code.startswith("Z"):
+                assert fracture.matches_coding(system, code), (vs_id, code)
+    assert not fracture.matches_coding(ICD10CM, "Z87.310")  # history, not a (recent) fracture
