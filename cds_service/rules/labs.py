@@ -172,13 +172,16 @@ def vitd_clock(ctx: RuleContext) -> tuple[date, date, list[MedicationUse]] | Non
     start = clock = episode[0].start
     change = ctx.param("vitd-dose-change-fraction")
     points = sorted({u.start for u in episode} | {u.end + timedelta(days=1) for u in episode if u.end and u.end < today})
+    last = _daily_total(episode, start, today)
     for point in points:
         if point <= start or point > today:
             continue
-        before = _daily_total(episode, point - timedelta(days=1), today)
-        after = _daily_total(episode, point, today)
-        if before and after is not None and abs(after - before) >= change * before:
+        total = _daily_total(episode, point, today)
+        if not total:  # unknown dose, or a bridged gap: no comparison
+            continue
+        if last and abs(total - last) >= change * last:
             clock = point
+        last = total
     return start, clock, episode
 
 
