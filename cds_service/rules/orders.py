@@ -41,11 +41,11 @@ def scoped(ctx: RuleContext, group: str) -> tuple[MedicationUse, ...]:
 
 def current(ctx: RuleContext, group: str) -> tuple[MedicationUse, ...]:
     """Medication the patient takes now (on file, not a draft)."""
-    return tuple(m for m in ctx.facts.meds(group, drafts=False))
+    return ctx.facts.meds(group, drafts=False)
 
 
 def _refs(uses: Iterable[MedicationUse]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(r for u in uses for r in (u.resource_id or u.source.reference,) if r))
+    return tuple(dict.fromkeys(ref for u in uses if (ref := u.resource_id or u.source.reference)))
 
 
 # --- glucocorticoids without bone protection ----------------------------------------------------
