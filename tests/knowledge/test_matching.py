@@ -95,6 +95,8 @@ def test_does_not_match_by_code(knowledge: Knowledge, vs_id: str, system: str | 
         ("thiazide", "Losartan/HCT 50/12,5"),
         ("active-vitamin-d", "Alfacalcidol 0,25 microgram"),
         ("lab-25ohd", "25-OH Vitamine D"),
+        ("lab-calcium", "Calcium (serum)"),
+        ("lab-calcium-corrected", "Calcium (albumine gecorrigeerd)"),
         ("major-osteoporotic-site-fracture", "Wervelfractuur Th12"),
     ],
 )
@@ -123,6 +125,8 @@ def test_matches_by_text(knowledge: Knowledge, vs_id: str, text: str) -> None:
         ("glucocorticoid-systemic", "Budesonide 9 mg capsule"),
         ("glucocorticoid-systemic", "Dexamethason oogdruppels"),
         ("lab-25ohd", "1,25-dihydroxy vitamine D"),
+        ("lab-calcium", "Calcium (albumine gecorrigeerd)"),
+        ("lab-calcium", "Calcium geïoniseerd"),
         ("soy-isoflavones", "Ipriflavon"),
         ("oral-iron", "Ferinject infuus"),
         ("vka", "Apixaban 5 mg"),
