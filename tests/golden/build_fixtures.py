@@ -93,6 +93,7 @@ ALENDRONATE_D = cc(
     (ATC, "M05BB03", "alendronic acid and colecalciferol"),
     text="Alendroninezuur/colecalciferol 70 mg/5600 IE tablet (Fosavance)",
 )
+CIPROFLOXACIN = cc((ATC, "J01MA02", "ciprofloxacin"), (RXNORM, "2551", "Ciprofloxacin"), text="Ciprofloxacine 500 mg tablet")
 LEVOTHYROXINE = cc((ATC, "H03AA01", "levothyroxine sodium"), (RXNORM, "10582", "Levothyroxine"), text="Levothyroxine 100 microgram tablet (Thyrax Duotab)")
 
 D3_DAILY = dosage("1 tablet per dag (20 microgram)", 20, "ug")
@@ -838,6 +839,112 @@ def order_cases() -> list[Case]:  # noqa: PLR0915 - one entry per golden order
     add(Case("o22-sign-k2-no-dose-check",
              "order-sign: F 68 L95, no VKA; draft menatetrenone 45 mg/day: no dose check for K2 (decision 4), no card.",
              f68(p), [], hook=sign, context=orders(sign, drafts), conditions=[l95(p)]))
+
+    # --- the same rules in the other hook -------------------------------------------------
+    p = "go23"
+    drafts = [draft_request("draft-pred", p, PREDNISOLONE, PRED_10)]
+    add(Case("o23-select-prednisolone-no-end-date",
+             "order-select: M 60, no bone protection; draft prednisolone 10 mg/day with no end date (ongoing from "
+             "day one): the supplement recommendation with proposals.",
+             patient(p, "male", 60, family="de Wit", given="Gerrit"),
+             [card("gc-bone-protection", proposes=ALL4, detail_contains=["Prednisolon"])],
+             hook=select, context=orders(select, drafts), language="en",
+             conditions=[condition("c-pmr", p, PMR, onset_days=5)]))
+
+    p = "go24"
+    drafts = [draft_lab("draft-lab", p, VITD_NGML, in_days=7)]
+    add(Case("o24-sign-25ohd-5-weeks-after-start",
+             "order-sign: vitamin D3 started 28 days ago; a 25(OH)D order planned in a week (5 weeks after the "
+             "start): information card, meaningful from 8 weeks after the start.",
+             f68(p), [card("vitd-recheck-early", indicator="info", lab_order=False)],
+             hook=sign, context=orders(sign, drafts), conditions=[l95(p)],
+             statements=[statement("ms-d3", p, COLECALCIFEROL, D3_DAILY, start_days=28)]))
+
+    p = "go25"
+    drafts = [draft_request("draft-mg", p, MAGNESIUM, MG_DAILY)]
+    add(Case("o25-select-magnesium-egfr-22",
+             "order-select: M 75 with CKD 4, eGFR 22; draft magnesium selected: kidney warning.",
+             patient(p, "male", 75, family="Brouwer", given="Arie"),
+             [card("safety-magnesium-kidney", indicator="warning")],
+             hook=select, context=orders(select, drafts), language="en",
+             conditions=[condition("c-ckd", p, CKD4, onset_days=900)],
+             kidney=[observation("obs-egfr", p, EGFR, days=30, value=22, unit="mL/min/1.73m2", ucum="mL/min/{1.73_m2}")]))
+
+    p = "go26"
+    drafts = [draft_request("draft-cipro", p, CIPROFLOXACIN,
+                            dosage("2 maal per dag 500 mg, 7 dagen", 500, "mg", frequency=2), days=7)]
+    add(Case("o26-select-ciprofloxacin-while-taking-calcium",
+             "order-select: F 64 takes calcium carbonate; draft ciprofloxacin (reverse direction): spacing warning.",
+             patient(p, "female", 64, family="Huisman", given="Marja"),
+             [card("safety-mineral-spacing", indicator="warning")],
+             hook=select, context=orders(select, drafts), conditions=[l95(p)],
+             statements=[statement("ms-ca", p, CALCIUM_CARBONATE, CA_DAILY, start_days=200)]))
+
+    p = "go27"
+    drafts = [draft_request("draft-soy", p, SOY, dosage("3 tabletten per dag (120 mg)", 120, "mg"))]
+    add(Case("o27-select-soy-for-a-man",
+             "order-select: M 66 L95; draft soy isoflavones 120 mg selected: probably less effective in men.",
+             patient(p, "male", 66, family="Vermeulen", given="Piet"),
+             [card("bone-supplements", indicator="info", proposes=[])],
+             hook=select, context=orders(select, drafts), language="en", conditions=[l95(p)]))
+
+    p = "go28"
+    drafts = [draft_request("draft-mg", p, MAGNESIUM, MG_DAILY)]
+    add(Case("o28-select-duplicate-magnesium-above-limit",
+             "order-select: F 68 takes magnesium 200 mg; draft magnesium 200 mg: duplicate, and 400 mg/day is above "
+             "the 250 mg upper limit (warning).",
+             f68(p), [card("duplicate-supplement", indicator="info"),
+                      card("dose-upper-limit", indicator="warning", detail_contains=["400", "250"])],
+             hook=select, context=orders(select, drafts), conditions=[l95(p)],
+             statements=[statement("ms-mg", p, MAGNESIUM, MG_DAILY, start_days=300)]))
+
+    p = "go29"
+    drafts = [draft_request("draft-ca", p, CALCIUM_CARBONATE, CA_DAILY)]
+    add(Case("o29-select-calcium-below-guideline",
+             "order-select: F 68 L95; draft calcium 500 mg/day: below the guideline's 1000 mg (information).",
+             f68(p), [card("dose-guideline-range", indicator="info", detail_contains=["500", "1000"])],
+             hook=select, context=orders(select, drafts), conditions=[l95(p)]))
+
+    p = "go30"
+    drafts = [draft_request("draft-ca", p, CALCIUM_CARBONATE,
+                            dosage("2 kauwtabletten per dag (1000 mg calcium)", 1000, "mg")),
+              draft_request("draft-levo", p, LEVOTHYROXINE, LEVO_DAILY)]
+    add(Case("o30-select-both-halves-calcium-and-levothyroxine",
+             "order-select: F 64; drafts calcium 1000 mg (selected) and levothyroxine (not selected): the selected "
+             "calcium takes part in the interaction, spacing warning.",
+             patient(p, "female", 64, family="Huisman", given="Marja"),
+             [card("safety-mineral-spacing", indicator="warning")],
+             hook=select, context=orders(select, drafts, ["MedicationRequest/draft-ca"]),
+             conditions=[l95(p), condition("c-hypo", p, HYPOTHYROID, onset_days=3)]))
+
+    p = "go31"
+    drafts = [draft_request("draft-d3", p, COLECALCIFEROL, D3_DAILY)]
+    add(Case("o31-sign-vitamin-d-with-high-calcium",
+             "order-sign: F 68 L95, serum Ca 2.80 mmol/L; draft colecalciferol: hypercalcaemia warning.",
+             f68(p), [card("safety-hypercalcaemia", indicator="warning", detail_contains=[["2.8", "2,8"]]),
+                      card("vitd-recheck", optional=True, lab_order=True)],
+             hook=sign, context=orders(sign, drafts), conditions=[l95(p)],
+             calcium=[observation("obs-ca", p, CALCIUM_MMOL, days=10, value=2.80, unit="mmol/L", ucum="mmol/L")]))
+
+    p = "go32"
+    drafts = [draft_request("draft-d3", p, COLECALCIFEROL, D3_DAILY)]
+    add(Case("o32-select-vitamin-d-on-alfacalcidol",
+             "order-select: F 70 on alfacalcidol; draft colecalciferol: active-D duplication warning.",
+             patient(p, "female", 70, family="Lammers", given="Gerda"),
+             [card("safety-active-vitd", indicator="warning"),
+              card("vitd-recheck", optional=True, lab_order=True)],
+             hook=select, context=orders(select, drafts), conditions=[l95(p)],
+             requests=[request("mr-alfa", p, ALFACALCIDOL, ALFA, authored_days=600)]))
+
+    p = "go33"
+    drafts = [draft_request("draft-theo", p, THEOPHYLLINE, THEO_BID)]
+    add(Case("o33-sign-theophylline-while-taking-ipriflavone",
+             "order-sign: F 66 takes ipriflavone; draft theophylline (reverse direction): warning.",
+             patient(p, "female", 66, family="Meijer", given="Truus"),
+             [card("safety-ipriflavone", indicator="warning")],
+             hook=sign, context=orders(sign, drafts),
+             conditions=[condition("c-copd", p, COPD, onset_days=2500)],
+             statements=[statement("ms-ipri", p, IPRIFLAVONE, IPRI_TID, start_days=150)]))
 
     return out
 
