@@ -137,7 +137,7 @@ def vitamin_d(resources: list[dict], index: Index, rules: LabRules) -> list[LabR
     factors = {"nmol": 1.0, "ngml": rules.ngml_to_nmol, "pmol": 0.001}
     out = []
     for resource in resources:
-        if not isinstance(resource, dict) or _tests(resource, index, ("lab-25ohd",)) is None:
+        if _tests(resource, index, ("lab-25ohd",)) is None:
             continue
         r = _read(resource, "lab-25ohd", _VITD_UCUM, _VITD_TEXT)
         value = None
@@ -161,8 +161,6 @@ def calcium(resources: list[dict], index: Index, rules: LabRules, since: date) -
     direct: list[_Reading] = []
     albumins: list[tuple[datetime, float]] = []
     for resource in resources:
-        if not isinstance(resource, dict):
-            continue
         test = _tests(resource, index, ("lab-calcium-corrected", "lab-calcium", "lab-albumin"))
         if test == "lab-albumin":
             r = _read(resource, test, _ALBUMIN, _ALBUMIN)
@@ -198,7 +196,7 @@ def egfr(resources: list[dict], index: Index, since: date) -> LabResult | None:
     """The latest current eGFR in mL/min/1.73m2."""
     readings = []
     for resource in resources:
-        if isinstance(resource, dict) and _tests(resource, index, ("lab-egfr",)):
+        if _tests(resource, index, ("lab-egfr",)):
             r = _read(resource, "lab-egfr", _EGFR, _EGFR)
             if _current(r, since):
                 readings.append(r)

@@ -137,7 +137,3 @@ def duration_days(value: Any) -> float | None:
 def add_days(day: date, days: float) -> date:
     return day + timedelta(days=round(days))
 
-
-def months_ago(now: datetime, months: float) -> date:
-    """The calendar date ``months`` (mean months) before ``now``."""
-    return now.date() - timedelta(days=round(months * 30.4375))

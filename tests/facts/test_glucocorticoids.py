@@ -138,3 +138,15 @@ def test_status_condition_fallback(facts):
 
 def test_record_without_start_is_ignored(facts):
     assert facts(medicationStatements=[statement(PRED, daily(5, "mg"), start=None)]).glucocorticoids is None
+
+
+def test_steroid_without_pe_factor_in_table(facts):
+    kenacort = statement({"text": "Kenacort-A 40 mg/ml injectie"}, daily(40, "mg", period=3, period_unit="wk"),
+                         start="2025-09-01")
+    gc = facts(medicationStatements=[kenacort]).glucocorticoids
+    assert gc is not None and gc.mean_prednisolone_mg is None and gc.long_term
+
+
+def test_end_before_start_ignored(facts):
+    bad = statement(PRED, daily(5, "mg"), start="2026-03-01", end="2026-02-01", status="completed")
+    assert facts(medicationStatements=[bad]).glucocorticoids is None

@@ -251,3 +251,63 @@ def test_malformed_medication_records_skipped(facts):
     ])
     assert [m.source.reference for m in f.medications] == ["MedicationRequest/ok"]
     assert any(n.startswith("skipped malformed resources") for n in f.notes)
+
+
+def test_amount_edge_cases(facts):
+    combo = {"text": "Calci Chew D3 kauwtablet"}
+    f = facts(medicationStatements=[
+        statement(combo, daily(800, "IE"), id="iu"),
+        statement(combo, daily(500, "mg"), id="mg"),
+        statement({"text": "Vitamine D3"}, daily(0.02, "mg"), id="vd-mg"),
+        statement({"text": "Vitamine D3 25.000 IE"}, daily(1, "ampul", period=1, period_unit="mo"), id="amp"),
+        statement({"text": "Vitamine D3 oplossing"}, daily(1, "{druppel}"), id="drops"),
+        statement({"text": "Magnesium"}, daily(1, "tablet"), id="mg-nostrength"),
+        statement({"text": "Vitamine D3 400 IE"}, daily(2, "ml"), id="volume"),
+    ])
+    by = {m.source.reference.split("/")[1]: m for m in f.medications}
+    assert by["iu"].nutrients == {"vitamin-d": Amount(20.0, "ug")}
+    assert by["mg"].nutrients == {}  # a mass for a combination: which nutrient? unknown
+    assert by["vd-mg"].nutrients == {"vitamin-d": Amount(20.0, "ug")}
+    assert by["amp"].nutrients["vitamin-d"].value == pytest.approx(625 / 30.4375, rel=1e-3)
+    assert by["drops"].nutrients == {} and by["mg-nostrength"].nutrients == {}
+    assert by["volume"].nutrients == {}
+
+
+def test_ingredient_strength_per_ml_and_odd_strengths(facts):
+    med = {"resourceType": "Medication", "id": "m", "code": {"text": "Colecalciferol drank"},
+           "ingredient": [
+               {"itemReference": {"display": "colecalciferol"},
+                "strength": {"numerator": {"value": 1000, "unit": "IE"}, "denominator": {"value": 1, "unit": "ml"}}},
+               {"itemCodeableConcept": {"text": "water"},
+                "strength": {"numerator": {"value": 1, "unit": "ml"}, "denominator": {"value": 1, "unit": "ml"}}},
+               {"itemCodeableConcept": {"text": "sorbitol"},
+                "strength": {"numerator": {"value": 5, "unit": "mg"}, "denominator": {"value": 0, "unit": "ml"}}},
+           ]}
+    mr = request(None, daily(0.8, "ml"))
+    del mr["medicationCodeableConcept"]
+    mr["medicationReference"] = {"reference": "#m"}
+    mr["contained"] = [med]
+    use = only(facts(medicationRequests=[mr]))
+    assert use.nutrients == {"vitamin-d": Amount(20.0, "ug")}
+    assert use.daily_dose == Amount(20.0, "ug")
+
+
+def test_medication_without_code_text_uses_reference_display(facts):
+    med = {"resourceType": "Medication", "id": "m", "ingredient": [{"itemCodeableConcept": cc(ATC, "B01AA07")}]}
+    mr = request(None)
+    del mr["medicationCodeableConcept"]
+    mr["medicationReference"] = {"reference": "Medication/m", "display": "Sintrom mitis 1 mg"}
+    use = only(facts(medicationRequests=[mr], medications={"Medication/m": med}))
+    assert use.groups == {"vka"} and use.source.display == "Sintrom mitis 1 mg"
+    nothing = request(None, id="empty")
+    del nothing["medicationCodeableConcept"]
+    assert facts(medicationRequests=[nothing]).medications == ()
+
+
+def test_overflowing_duration_is_skipped(facts):
+    dosage = daily(5, "mg")
+    dosage["timing"]["repeat"]["boundsDuration"] = {"value": 1e12, "code": "a"}
+    f = facts(medicationRequests=[request(cc(ATC, "H02AB06"), dosage)],
+              draft_orders={"entry": [{"resource": request(cc(ATC, "H02AB06"), dosage, id="d")}]})
+    assert f.medications == ()
+    assert "skipped malformed resources: 2" in f.notes
