@@ -20,6 +20,7 @@ from sqlalchemy import (
     create_engine,
     event,
 )
+from sqlalchemy.exc import OperationalError
 
 metadata = MetaData()
 
@@ -70,4 +71,8 @@ def create_db_engine(url: str) -> Engine:
 
 
 def create_tables(engine: Engine) -> None:
-    metadata.create_all(engine)
+    """Create missing tables. Several workers may start at once: a lost race is retried once."""
+    try:
+        metadata.create_all(engine)
+    except OperationalError:
+        metadata.create_all(engine)
