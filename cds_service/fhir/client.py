@@ -11,7 +11,8 @@ from http.cookiejar import Cookie, CookieJar, DefaultCookiePolicy
 
 import httpx
 
-DEFAULT_TIMEOUT = 2.0  # seconds per connect/read/write/pool step; resolve() also has a total deadline
+# seconds per connect/read/write/pool step; resolve() also enforces a total deadline
+DEFAULT_TIMEOUT = 2.0
 DEFAULT_CONNECT_TIMEOUT = 1.0
 DEFAULT_MAX_CONNECTIONS = 100
 DEFAULT_MAX_KEEPALIVE = 20

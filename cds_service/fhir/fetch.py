@@ -3,7 +3,8 @@
 The token only ever goes to URLs under the FHIR base given in the hook request: same scheme, host
 and port, and a path inside the base path. ``next`` links elsewhere are refused, redirects are not
 followed (see :mod:`cds_service.fhir.client`). Failures become a short reason (``"http 401"``,
-``"timeout"``, ``"not-fhir"`` ...) in :class:`FetchError`; nothing here logs a URL, a token or a body.
+``"timeout"``, ``"not-fhir"`` ...) in :class:`FetchError`. Nothing here logs a URL, a token or a
+body: only the prefetch key, the page, the status and the duration.
 """
 
 from __future__ import annotations
@@ -128,8 +129,10 @@ class FhirFetcher:
         """GET one resource (an instance read) by URL relative to the base."""
         return await self.get_json(self.url_for(relative), label)
 
-    async def search(self, relative: str, label: str, first_page_only: bool = False) -> SearchResult:
-        """GET a search by relative URL and follow its ``next`` links (unless ``first_page_only``)."""
+    async def search(
+        self, relative: str, label: str, first_page_only: bool = False
+    ) -> SearchResult:
+        """GET a search by relative URL and follow its ``next`` links unless ``first_page_only``."""
         url = self.url_for(relative)
         first = await self.get_json(url, label)
         if resource_type(first) != "Bundle":
@@ -194,4 +197,6 @@ def _has_dot_segment(path: str) -> bool:
 def _log(label: str, page: int, outcome: str, started: float) -> None:
     elapsed_ms = (time.monotonic() - started) * 1000
     level = logging.INFO if outcome == "200" else logging.WARNING
-    logger.log(level, "fhir fetch key=%s page=%d status=%s ms=%.1f", label, page, outcome, elapsed_ms)
+    logger.log(
+        level, "fhir fetch key=%s page=%d status=%s ms=%.1f", label, page, outcome, elapsed_ms
+    )

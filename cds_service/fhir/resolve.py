@@ -99,8 +99,10 @@ async def resolve(
             continue
         value = prefetch.get(key, MISSING)
         if not needs_fetch(value):
-            top_n = is_top_n(templates[key])
-            outcomes[key] = _Outcome() if value is None else _given(value, fetcher, key, jobs, top_n)
+            if value is None:
+                outcomes[key] = _Outcome()
+            else:
+                outcomes[key] = _given(value, fetcher, key, jobs, is_top_n(templates[key]))
         elif fetcher is None:
             outcomes[key] = _Outcome(unknown=True, problem="no-fhir-server")
         elif (path := expand(key)) is None:
@@ -122,6 +124,8 @@ async def resolve(
         read, failed = await _read_medications(fetcher, wanted[:MAX_MEDICATION_READS])
         medications.update(read)
         problems.update(failed)
+        if len(wanted) > MAX_MEDICATION_READS:
+            problems["medication-reads"] = f"capped at {MAX_MEDICATION_READS}"
 
     data = ResolvedData(
         patient=patient,

@@ -95,7 +95,8 @@ def _token_value(
     found = _TODAY.match(token)
     if found and today is not None:
         sign, days = found.group(1), int(found.group(2) or 0)
-        return (today - timedelta(days=days) if sign == "-" else today + timedelta(days=days)).isoformat()
+        shift = timedelta(days=-days if sign == "-" else days)
+        return (today + shift).isoformat()
     return None
 
 
@@ -103,7 +104,8 @@ def _escape(value: str, in_path: bool, token: str) -> str | None:
     if in_path:
         if token == "context.userId" and _REFERENCE.match(value):
             kind, _, ident = value.partition("/")
-            return None if ident in (".", "..") else f"{kind}/{ident}"  # "Practitioner/123" used as a read: keep its single slash
+            # "Practitioner/123" used as a read: keep its single slash
+            return None if ident in (".", "..") else f"{kind}/{ident}"
         if value in (".", ".."):
             return None  # would walk out of the FHIR base
     return quote(value, safe="")

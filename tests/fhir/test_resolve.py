@@ -288,7 +288,7 @@ async def test_slow_key_times_out_at_deadline_others_succeed(fhir, client):
     started = time.monotonic()
     data = await call(fhir, client, started + 0.5, {"patient": PATIENT})
     elapsed = time.monotonic() - started
-    assert 0.45 <= elapsed < 0.9
+    assert 0.45 <= elapsed < 1.5  # the server would take 3 s
     assert data.unknown == {"conditions"} and data.problems["conditions"] == "timeout"
     assert ids(data.get("vitd")) == ["o0", "o1"]
 
@@ -299,7 +299,7 @@ async def test_slow_patient_is_patient_unavailable_by_deadline(fhir, client):
     started = time.monotonic()
     with pytest.raises(PatientUnavailable):
         await call(fhir, client, started + 0.4, {})
-    assert time.monotonic() - started < 0.8
+    assert time.monotonic() - started < 1.5
 
 
 async def test_expired_deadline_fetches_nothing(fhir, client):
@@ -316,7 +316,7 @@ async def test_fetches_run_in_parallel(fhir, client, deadline):
     fhir.search("MedicationRequest?patient=p1&_include=MedicationRequest:medication", [], delay=0.3)
     started = time.monotonic()
     data = await call(fhir, client, deadline, {})
-    assert time.monotonic() - started < 0.55  # four 0.3 s answers in sequence would take 1.2 s
+    assert time.monotonic() - started < 1.0  # four 0.3 s answers in sequence would take 1.2 s
     assert data.fetched == set(TEMPLATES)
 
 
@@ -326,6 +326,15 @@ async def test_patient_read_failure_is_patient_unavailable(fhir, client, deadlin
     fhir.on("Patient/p1", Reply(status=status, body=outcome()))
     with pytest.raises(PatientUnavailable, match=f"http {status}"):
         await call(fhir, client, deadline, {})
+
+
+async def test_patient_failure_cancels_other_fetches(fhir, client):
+    fhir.on("Patient/p1", Reply(status=404, body=outcome()))
+    fhir.search("Condition?patient=p1", [COND], delay=3.0)
+    started = time.monotonic()
+    with pytest.raises(PatientUnavailable):
+        await call(fhir, client, started + 2.5, {})
+    assert time.monotonic() - started < 1.5  # did not wait for the slow search
 
 
 async def test_patient_missing_and_no_server_is_patient_unavailable(client, deadline):
