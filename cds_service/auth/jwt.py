@@ -174,7 +174,7 @@ class JwtAuthenticator:
         if not isinstance(jti, str) or not jti or len(jti) > MAX_JTI_LENGTH or len(issuer.iss) > MAX_ISS_LENGTH:
             raise Unauthorized("invalid jti")
         try:
-            fresh = await self._replay.claim(issuer.iss, jti, int(exp + self._leeway) + 1)
+            fresh = await self._replay.claim(issuer.iss, jti, int(exp + self._leeway) + 1, now=self._clock())
         except ReplayStoreError as exc:
             log.error("auth.replay_store_unavailable", extra={"error": str(exc)})
             raise Unauthorized("replay store unavailable") from None

@@ -54,9 +54,12 @@ class SqlReplayStore:
         self._ready = False
         self._last_purge = float("-inf")
 
-    async def claim(self, iss: str, jti: str, expires_at: int) -> bool:
-        """Record the pair; True if it is new, False if it was already seen (a replay)."""
-        now = int(self._clock())
+    async def claim(self, iss: str, jti: str, expires_at: int, now: float | None = None) -> bool:
+        """Record the pair; True if it is new, False if it was already seen (a replay).
+
+        ``now`` should be the clock the caller checked ``exp`` with (default: the store's clock).
+        """
+        now = int(self._clock() if now is None else now)
         try:
             if not self._ready:
                 await self._run(_create_table)
