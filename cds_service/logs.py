@@ -67,7 +67,10 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"(?<=://)[^/\s:@]+:[^/\s@]+@"), REDACTED + "@"),
     (re.compile(r"(?<=[A-Za-z0-9_/\-.])\?[^\s\"'<>`]+"), "?" + REDACTED),
     (re.compile(r"\b([A-Z][a-z][A-Za-z]+)/(?!\[)[A-Za-z0-9\-.]{1,64}"), r"\1/[id]"),
-    (re.compile(r"\b\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?\b"), "[date]"),
+    (
+        re.compile(r"\b\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?\b"),
+        "[date]",
+    ),
 )
 _QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")

@@ -108,11 +108,17 @@ def production_problems(settings: Any) -> list[str]:
     for issuer in issuers:
         where = f"issuer {issuer.iss}"
         if issuer.iss == SANDBOX_ISS:
-            problems.append(f"{where}: the public CDS Hooks sandbox is refused in production (its private key is published)")
+            problems.append(
+                f"{where}: the public CDS Hooks sandbox is refused in production (its private key is published)"
+            )
         if not issuer.fhir_servers:
-            problems.append(f"{where}: fhir_servers is missing or empty (list the https FHIR base URLs it may name)")
+            problems.append(
+                f"{where}: fhir_servers is missing or empty (list the https FHIR base URLs it may name)"
+            )
         else:
-            problems.extend(f"{where}: fhir_server {url} is not https" for url in issuer.fhir_servers if not _is_https(url))
+            problems.extend(
+                f"{where}: fhir_server {url} is not https" for url in issuer.fhir_servers if not _is_https(url)
+            )
         problems.extend(f"{where}: jku {url} is not https" for url in issuer.jku if not _is_https(url))
         if issuer.jwks_url and not _is_https(issuer.jwks_url):
             problems.append(f"{where}: jwks_url {issuer.jwks_url} is not https")
