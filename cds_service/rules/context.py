@@ -6,7 +6,7 @@ once per evaluation and shared by the rules, so two rules never disagree about t
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -120,6 +120,4 @@ def _lab_current(result: LabResult, ctx: RuleContext) -> bool:
 
 def _aware(moment: datetime) -> datetime:
     """Compare naive and aware datetimes safely (naive is taken as UTC)."""
-    from datetime import timezone
-
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)

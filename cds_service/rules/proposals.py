@@ -3,6 +3,12 @@
 Who: adults with at least one enabled indication, not pregnant or breastfeeding. What: calcium,
 magnesium, vitamin D and vitamin K2 (and soy isoflavones for women around or after menopause),
 minus what the patient already takes, minus what a safety check forbids or could not check.
+
+Decision 9 with unknown data (see ``safety.CHECK_DOMAINS``): medications unknown withholds every
+nutrient (VKA, interactions, active D, endocrine therapy); conditions unknown withholds calcium,
+magnesium, vitamin D and soy; calcium labs unknown withholds calcium and vitamin D; kidney labs
+unknown withholds magnesium. Unknown 25(OH)D results do *not* withhold vitamin D (the level only
+decides whether more is needed, and the two-month check follows): the card says it was not checked.
 """
 
 from __future__ import annotations
