@@ -151,12 +151,9 @@ class Pipeline:
                 body["context"]["selections"] = []
             try:
                 await self.call(service, HookRequest.model_validate(body))
-            except Exception as exc:
+            except Exception as exc:  # the first real call will report it properly
                 error = exc.error if isinstance(exc, StageError) else exc
-                if isinstance(error, NotImplementedError):
-                    log.debug("warm-up skipped for %s: a stage is not implemented yet", service.id)
-                else:
-                    log.warning("warm-up of %s failed: %s", service.id, type(error).__name__)
+                log.warning("warm-up of %s failed: %s", service.id, type(error).__name__)
 
 
 def _ms(since: float) -> float:

@@ -24,6 +24,7 @@ from cds_service.storage.writer import log_failure
 log = logging.getLogger("cds_service.api")
 
 FEEDBACK_WRITE_TIMEOUT = 5.0
+NO_STORE = {"Cache-Control": "no-store"}  # cards carry patient data
 MAX_COMMENT = 2000
 
 
@@ -94,7 +95,7 @@ async def call_service(request: Request) -> Response:
             "ms": round((time.perf_counter() - started) * 1000, 1),
         },
     )
-    return Response(result.body, media_type=JSON)
+    return Response(result.body, media_type=JSON, headers=NO_STORE)
 
 
 def _record_cards(request: Request, service: ServiceDefinition, hook_instance: str, result: HookResult) -> None:

@@ -27,6 +27,7 @@ def stages(monkeypatch) -> Recorder:
 async def test_patient_view_runs_the_pipeline(client, stages):
     response = await client.post(PV, json=PATIENT_VIEW)
     assert response.status_code == 200
+    assert response.headers["cache-control"] == "no-store"
     cards = response.json()["cards"]
     assert [c["source"]["topic"]["code"] for c in cards] == ["bone-supplements"]
     resolve = stages.calls["resolve"]

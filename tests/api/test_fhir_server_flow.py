@@ -1,0 +1,51 @@
+"""Through HTTP with no prefetch: data comes from a real FHIR server on loopback with the token."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from tests.api.bodies import PATIENT, PATIENT_VIEW, body
+from tests.api.conftest import serve
+from tests.fhirserver import Reply, start_fhir_server
+
+PV = "/cds-services/bone-health-patient-view"
+AUTH = {"access_token": "t0ken", "token_type": "Bearer", "expires_in": 300, "scope": "patient/*.read", "subject": "cds"}
+
+
+@pytest.fixture
+def fhir():
+    with start_fhir_server() as server:
+        yield server
+
+
+def request_for(fhir) -> dict:
+    return body(PATIENT_VIEW, prefetch=..., fhirServer=fhir.base_url, fhirAuthorization=AUTH)
+
+
+async def test_missing_prefetch_is_fetched_with_the_bearer_token(client, fhir):
+    fhir.resource(PATIENT)
+    response = await client.post(PV, json=request_for(fhir))
+    assert response.status_code == 200
+    paths = {r.path for r in fhir.requests}
+    assert "Patient/p1" in paths and len(paths) >= 2  # the Patient and (some of) the searches
+    assert {r.authorization for r in fhir.requests} == {"Bearer t0ken"}
+
+
+async def test_patient_refused_by_the_server_is_412(client, fhir):
+    fhir.on("Patient/p1", Reply(status=401))
+    response = await client.post(PV, json=request_for(fhir))
+    assert response.status_code == 412
+
+
+async def test_a_slow_server_is_cut_off_at_the_deadline(app_factory, knowledge, fhir):
+    fhir.resource(PATIENT)
+    fhir.search("Condition?patient=p1", [], delay=3.0)
+    app = app_factory(knowledge=knowledge, fetch_deadline_seconds=0.5)
+    async with serve(app) as client:
+        started = time.perf_counter()
+        response = await client.post(PV, json=request_for(fhir))
+        elapsed = time.perf_counter() - started
+    assert response.status_code == 200
+    assert elapsed < 2.0
