@@ -20,7 +20,7 @@ from cds_service.knowledge.model import Knowledge
 from cds_service.rules.context import RuleContext
 from cds_service.rules.labs import vitd_recheck, vitd_status
 from cds_service.rules.model import Category, Recommendation, Severity
-from cds_service.rules.orders import ORDER_RULES
+from cds_service.rules.orders import ORDER_RULES, dose_totals
 from cds_service.rules.proposals import bone_supplements
 from cds_service.rules.safety import SAFETY_RULES
 
@@ -35,7 +35,7 @@ class RuleConfig:
     disabled_rules: frozenset[str] = frozenset()
 
 
-PATIENT_VIEW_RULES: list[Rule] = [*SAFETY_RULES, vitd_status, vitd_recheck, bone_supplements]
+PATIENT_VIEW_RULES: list[Rule] = [*SAFETY_RULES, dose_totals, vitd_status, vitd_recheck, bone_supplements]
 
 RULES: dict[str, list[Rule]] = {"patient-view": PATIENT_VIEW_RULES, "order-select": [*ORDER_RULES], "order-sign": [*ORDER_RULES]}
 

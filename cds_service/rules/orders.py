@@ -262,19 +262,24 @@ def dose_lines(total: doses.NutrientTotal, ctx: RuleContext) -> list[Line]:
 
 
 def dose_totals(ctx: RuleContext) -> list[Recommendation]:
-    """``dose-upper-limit`` (warning) / ``dose-guideline-range`` (info) for each nutrient a draft adds.
+    """``dose-upper-limit`` (warning) / ``dose-guideline-range`` (info) per nutrient (decision 12).
 
-    Never for vitamin K2 (decision 4); never a suggestion that rewrites a draft dose.
+    On the order hooks: for each nutrient a draft in scope adds, against the guideline range and the
+    upper limit. On patient-view: the "already taken" totals, reported only above the upper limit
+    (the guideline range is shown on the proposal card). Never for vitamin K2 (decision 4); never a
+    suggestion that rewrites a draft dose.
     """
+    on_order = ctx.hook in ORDER_HOOKS
     out = []
     for nutrient_id in NUTRIENTS:
         nutrient = ctx.knowledge.nutrients.get(nutrient_id)
-        if nutrient is None or not doses.dose_checked(nutrient) or not scoped(ctx, nutrient_id):
+        involved = scoped(ctx, nutrient_id) if on_order else current(ctx, nutrient_id)
+        if nutrient is None or not doses.dose_checked(nutrient) or not involved:
             continue
         uses = [m for m in ctx.facts.medications if m.draft or m.active]
         total = doses.daily_total(nutrient_id, uses, doses.total_unit(nutrient))
         found = doses.verdict(total, nutrient)
-        if found is doses.DoseVerdict.WITHIN:
+        if found is doses.DoseVerdict.WITHIN or (not on_order and found is not doses.DoseVerdict.OVER_LIMIT):
             continue
         over = found is doses.DoseVerdict.OVER_LIMIT
         code = "dose-upper-limit" if over else "dose-guideline-range"

@@ -418,14 +418,30 @@ def cases() -> list[Case]:  # noqa: PLR0915 - one entry per golden patient
 
     p = "gp19"
     add(Case("19-everything-already-taken",
-             "F 70 L95, takes Calci Chew D3, magnesium, MK-7 and soy; 25(OH)D 95 nmol/L since: card shows "
-             "'already taken', nothing proposed.",
+             "F 70 L95, takes Calci Chew D3, magnesium, MK-7 and soy; 25(OH)D 95 nmol/L since: nothing to "
+             "propose, nothing unsafe, totals within the limits: no card (product decision: a card with "
+             "nothing to act on is noise; see FINDINGS.md).",
              patient(p, "female", 70, family="Jacobs", given="Riet"),
-             [card("bone-supplements", proposes=[], lab_order=False)],
+             [],
              conditions=[l95(p)],
              statements=[ca_d(p), statement("ms-mg", p, MAGNESIUM, MG_DAILY, start_days=400),
                          statement("ms-k2", p, MK7, K2_DAILY, start_days=400),
                          statement("ms-soy", p, SOY, SOY_DAILY, start_days=400)],
+             vitamin_d=[vitd_ok(p)]))
+
+    p = "gp19b"
+    add(Case("19b-taken-total-above-upper-limit",
+             "F 70 L95, takes colecalciferol 800 IE daily and 50,000 IE weekly (20 + 178.6 = 198.6 µg/day): "
+             "the 'already taken' total is above the 100 µg upper limit (decision 12): a dose warning on "
+             "patient-view; vitamin D is not proposed again.",
+             patient(p, "female", 70, family="Jacobs", given="Ria"),
+             [card("dose-upper-limit", indicator="warning", detail_contains=[["198.6", "198,6"], "100"]),
+              card("bone-supplements", not_proposes=["vitamin-d"])],
+             conditions=[l95(p)],
+             statements=[statement("ms-d3", p, COLECALCIFEROL, D3_DAILY, start_days=400),
+                         statement("ms-d3w", p, cc((ATC, "A11CC05", "colecalciferol"), text="Colecalciferol 50.000 IE capsule"),
+                                   dosage("1 capsule per week (50.000 IE)", 50000, "[iU]", period=1, period_unit="wk"),
+                                   start_days=400)],
              vitamin_d=[vitd_ok(p)]))
 
     p = "gp20"
