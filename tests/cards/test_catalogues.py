@@ -129,4 +129,5 @@ def test_scenarios_cover_every_patient_view_card_type():
         "safety-soy-levothyroxine",
         "safety-ipriflavone",
         "safety-active-vitd",
+        "dose-upper-limit",
     }
