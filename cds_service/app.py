@@ -27,7 +27,6 @@ from starlette.routing import Route
 from cds_service.api.catalogue import build_catalogue
 from cds_service.api.errors import ApiError, error_response
 from cds_service.api.health import healthz, readyz
-from cds_service.api.logs import configure_logging
 from cds_service.api.middleware import middleware
 from cds_service.api.services import call_service, discovery, feedback
 from cds_service.auth.base import Authenticator
@@ -36,6 +35,7 @@ from cds_service.config import Settings
 from cds_service.fhir.client import create_client
 from cds_service.knowledge.loader import KnowledgeError, load_knowledge
 from cds_service.knowledge.model import Knowledge
+from cds_service.logs import configure_logging
 from cds_service.pipeline import Clock, Pipeline, utc_now
 from cds_service.rules.engine import RuleConfig
 from cds_service.storage.db import create_db_engine, create_tables

@@ -7,7 +7,9 @@ from typing import Sequence
 
 import uvicorn
 
+from cds_service.auth.profile import check_production
 from cds_service.config import Settings
+from cds_service.logs import configure_logging
 
 
 def parse_args(argv: Sequence[str] | None, settings: Settings) -> argparse.Namespace:
@@ -23,6 +25,8 @@ def parse_args(argv: Sequence[str] | None, settings: Settings) -> argparse.Names
 def main(argv: Sequence[str] | None = None) -> None:
     settings = Settings()
     args = parse_args(argv, settings)
+    configure_logging(settings)
+    check_production(settings)  # refuses to start, naming what is missing
     uvicorn.run(
         "cds_service.app:create_app",
         factory=True,
@@ -32,4 +36,5 @@ def main(argv: Sequence[str] | None = None) -> None:
         log_level=settings.log_level.lower(),
         proxy_headers=settings.production,
         server_header=False,
+        log_config=None,  # keep our redacting log configuration (uvicorn's own handlers are not)
     )

@@ -64,7 +64,7 @@ class Settings(BaseSettings):
     pseudonym_secret: SecretStr | None = None
     # logging
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
-    log_json: bool = False
+    log_json: bool = True
 
     @field_validator(
         "cors_origins", "disabled_triggers", "disabled_rules", "jwt_algorithms", mode="before"

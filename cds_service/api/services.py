@@ -17,6 +17,7 @@ from cds_service.api.models import parse_feedback, parse_hook_request
 from cds_service.auth.base import AuthContext, ForbiddenFhirServer, Unauthorized
 from cds_service.cards.render import SUPPORTED_LANGUAGES
 from cds_service.fhir.resolve import PatientUnavailable
+from cds_service.logs import log_call
 from cds_service.pipeline import HookResult, StageError
 from cds_service.storage.records import FeedbackRecord, IssuedCard, save_feedback, save_issued_cards
 from cds_service.storage.writer import log_failure
@@ -32,8 +33,7 @@ async def authenticate(request: Request) -> AuthContext:
     """Authenticate with the app's one authenticator; 401 with no detail on failure."""
     try:
         return await request.app.state.authenticator.authenticate(request)
-    except Unauthorized as exc:
-        log.info("authentication failed", extra={"reason": str(exc)[:200], "path": request.url.path})
+    except Unauthorized:  # the authenticator logs the reason (event auth.rejected)
         raise ApiError(
             401, "Authentication is required.", code="login", headers={"WWW-Authenticate": "Bearer"}
         ) from None
@@ -61,40 +61,33 @@ async def call_service(request: Request) -> Response:
     language = negotiate_language(
         request.headers.get("accept-language"), SUPPORTED_LANGUAGES, state.settings.default_language
     )
-    summary = {"service": service.id, "hookInstance": hook_request.hookInstance}
+
+    def done(status: int, outcome: str, result: HookResult | None = None) -> None:
+        log_call(
+            service=service.id, hook=service.hook, hook_instance=hook_request.hookInstance,
+            tenant=auth.tenant, issuer=auth.issuer, duration_ms=(time.perf_counter() - started) * 1000,
+            cards=len(result.cards) if result else 0, outcome=outcome, status=status,
+            fetched=result.data.fetched if result else (), missing=result.data.unknown if result else (),
+        )
+
     try:
         result: HookResult = await state.pipeline.call(service, hook_request, auth=auth, language=language)
     except ForbiddenFhirServer:
-        log.warning("fhirServer refused for this issuer", extra=summary)
+        done(403, "forbidden-fhir-server")
         raise ApiError(403, "The fhirServer is not allowed for this client.", code="forbidden") from None
     except PatientUnavailable:
-        log.info("patient unavailable", extra=summary)
+        done(412, "patient-unavailable")
         raise ApiError(
             412,
             "The Patient resource could not be obtained from prefetch or from the FHIR server.",
             code="not-found",
         ) from None
     except StageError as exc:
-        log.error(
-            "hook call failed in %s: %s at %s",
-            exc.stage,
-            type(exc.error).__name__,
-            where(exc.error),
-            extra=summary,
-        )
+        log.error("hook call failed in %s: %s at %s", exc.stage, type(exc.error).__name__, where(exc.error))
+        done(500, "error")
         raise ApiError(500, f"An internal error occurred ({exc.stage}).", code="exception") from None
     _record_cards(request, service, hook_request.hookInstance, result)
-    log.info(
-        "hook call",
-        extra={
-            **summary,
-            "cards": len(result.cards),
-            "language": language,
-            "fetched": sorted(result.data.fetched),
-            "unknown": sorted(result.data.unknown),
-            "ms": round((time.perf_counter() - started) * 1000, 1),
-        },
-    )
+    done(200, "cards" if result.cards else "no-cards", result)
     return Response(result.body, media_type=JSON, headers=NO_STORE)
 
 
