@@ -35,6 +35,7 @@ from cds_service.config import Settings
 from cds_service.fhir.client import create_client
 from cds_service.knowledge.loader import KnowledgeError, load_knowledge
 from cds_service.knowledge.model import Knowledge
+from cds_service.knowledge.site import load_site_codings
 from cds_service.logs import configure_logging
 from cds_service.pipeline import Clock, Pipeline, utc_now
 from cds_service.rules.engine import RuleConfig
@@ -80,6 +81,7 @@ def create_app(
         state = app.state
         state.knowledge = None
         loaded = knowledge if knowledge is not None else _knowledge(settings)
+        site_codings = load_site_codings(settings.site_codings_file, loaded)
         catalogue = build_catalogue(loaded)
         engine = create_db_engine(settings.database_url)
         create_tables(engine)
@@ -104,6 +106,7 @@ def create_app(
                 ),
                 fetch_deadline_seconds=settings.fetch_deadline_seconds,
                 clock=clock,
+                extra_codings=site_codings,
             )
             if warm_up:
                 await state.pipeline.warm_up()

@@ -68,6 +68,7 @@ class Pipeline:
     rule_config: RuleConfig = field(default_factory=RuleConfig)
     fetch_deadline_seconds: float = 2.0
     clock: Clock = utc_now
+    extra_codings: dict[str, tuple] = field(default_factory=dict)  # site orderable codings per nutrient
 
     async def call(
         self,
@@ -122,7 +123,10 @@ class Pipeline:
         mark = time.perf_counter()
         try:
             cards = tuple(
-                render_cards(recommendations, self.knowledge, language=language, patient_id=request.patient_id)
+                render_cards(
+                    recommendations, self.knowledge, language=language, patient_id=request.patient_id,
+                    extra_codings=self.extra_codings,
+                )
             )
             body = orjson.dumps(dump_response(CdsResponse(cards=cards)))
         except Exception as exc:
