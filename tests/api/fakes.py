@@ -15,10 +15,10 @@ class Recorder:
         self.calls: dict[str, dict] = {}
         self.cards = cards if cards is not None else [sample_card()]
 
-    async def resolve(self, templates, context, prefetch, fhir_server, access_token, client, deadline):
+    async def resolve(self, templates, context, prefetch, fhir_server, access_token, client, deadline, **options):
         self.calls["resolve"] = dict(
             templates=templates, context=context, prefetch=prefetch, fhir_server=fhir_server,
-            access_token=access_token, client=client, deadline=deadline,
+            access_token=access_token, client=client, deadline=deadline, **options,
         )
         patient = (prefetch or {}).get("patient")
         return ResolvedData(patient=patient, unknown=frozenset({"medicationStatements"}))
@@ -31,8 +31,10 @@ class Recorder:
         self.calls["rules"] = dict(facts=facts, config=config, hook=hook)
         return ["recommendation"]
 
-    def render_cards(self, recommendations, knowledge, *, language, patient_id):
-        self.calls["cards"] = dict(recommendations=recommendations, language=language, patient_id=patient_id)
+    def render_cards(self, recommendations, knowledge, *, language, patient_id, extra_codings=None):
+        self.calls["cards"] = dict(
+            recommendations=recommendations, language=language, patient_id=patient_id, extra_codings=extra_codings
+        )
         return list(self.cards)
 
     def install(self, monkeypatch) -> "Recorder":
