@@ -185,6 +185,8 @@ def start_fhir_server(base_path: str = "/fhir") -> Iterator[FhirTestServer]:
 
 class _QuietServer(ThreadingHTTPServer):
     daemon_threads = True
+    # the default listen backlog of 5 drops connects when a call fetches ~10 keys in parallel
+    request_queue_size = 128
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """Clients that hang up (a timeout, a cancelled call) are normal here."""

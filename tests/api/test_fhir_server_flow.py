@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import time
+from urllib.parse import parse_qsl, unquote
 
 import pytest
+
+from cds_service.api.catalogue import PATIENT as PATIENT_TOKEN
+from cds_service.api.catalogue import prefetch_templates
 
 from tests.api.bodies import PATIENT, PATIENT_VIEW, body
 from tests.api.conftest import serve
@@ -24,13 +28,26 @@ def request_for(fhir) -> dict:
     return body(PATIENT_VIEW, prefetch=..., fhirServer=fhir.base_url, fhirAuthorization=AUTH)
 
 
-async def test_missing_prefetch_is_fetched_with_the_bearer_token(client, fhir):
+async def test_missing_prefetch_is_fetched_with_the_bearer_token(client, fhir, knowledge):
     fhir.resource(PATIENT)
+    searches = {
+        key: template.replace(PATIENT_TOKEN, "p1")
+        for key, template in prefetch_templates(knowledge).items()
+        if key != "patient"
+    }
+    for target in searches.values():
+        fhir.search(target, [])
     response = await client.post(PV, json=request_for(fhir))
     assert response.status_code == 200
-    paths = {r.path for r in fhir.requests}
-    assert "Patient/p1" in paths and len(paths) >= 2  # the Patient and (some of) the searches
+    # every key (the Patient read and each search, with its exact parameters) was fetched once
+    wanted = sorted(_route(t) for t in ["Patient/p1", *searches.values()])
+    assert sorted(_route(r.raw_target.removeprefix("/fhir/")) for r in fhir.requests) == wanted
     assert {r.authorization for r in fhir.requests} == {"Bearer t0ken"}
+
+
+def _route(target: str) -> tuple[str, tuple[tuple[str, str], ...]]:
+    path, _, query = target.partition("?")
+    return unquote(path), tuple(sorted(parse_qsl(query, keep_blank_values=True)))
 
 
 async def test_patient_refused_by_the_server_is_412(client, fhir):
