@@ -75,10 +75,21 @@ LAB_SETS: tuple[str, ...] = (
 )
 
 
+_NONE: frozenset[str] = frozenset()
+MEMO_SIZE = 4096  # entries per memo; a full memo starts over (bounded memory per worker)
+
+
+def _remember(memo: dict, key: object, value: frozenset[str]) -> frozenset[str]:
+    if len(memo) >= MEMO_SIZE:
+        memo.clear()
+    memo[key] = value
+    return value
+
+
 class Index:
     """Which of a group of value sets a coding or a text matches."""
 
-    __slots__ = ("_codes", "_prefixes", "_terms", "_excludes")
+    __slots__ = ("_codes", "_prefixes", "_terms", "_excludes", "_coding_memo", "_text_memo")
 
     def __init__(self, knowledge: Knowledge, ids: Iterable[str]) -> None:
         codes: dict[tuple[str, str], set[str]] = {}
@@ -99,15 +110,23 @@ class Index:
         self._prefixes = {k: tuple(v) for k, v in prefixes.items()}
         self._terms = tuple(terms)
         self._excludes = tuple(excludes)
+        # Answers depend only on the argument: memoised (bounded), since EHR data repeats the same
+        # codes and texts across resources and requests and text matching scans every term.
+        self._coding_memo: dict[tuple[str, str], frozenset[str]] = {}
+        self._text_memo: dict[str, frozenset[str]] = {}
 
-    def coding(self, system: str | None, code: str | None) -> set[str]:
+    def coding(self, system: str | None, code: str | None) -> frozenset[str]:
         if not system or not code:
-            return set()
-        found = set(self._codes.get((system, code), ()))
+            return _NONE
+        key = (system, code)
+        hit = self._coding_memo.get(key)
+        if hit is not None:
+            return hit
+        found = set(self._codes.get(key, ()))
         for prefix, vs_id in self._prefixes.get(system, ()):
             if code.startswith(prefix):
                 found.add(vs_id)
-        return found
+        return _remember(self._coding_memo, key, frozenset(found))
 
     def codings(self, pairs: Iterable[tuple[str | None, str | None, str | None]]) -> set[str]:
         found: set[str] = set()
@@ -115,14 +134,17 @@ class Index:
             found |= self.coding(system, code)
         return found
 
-    def text(self, value: str | None) -> set[str]:
+    def text(self, value: str | None) -> frozenset[str]:
         if not value:
-            return set()
+            return _NONE
+        hit = self._text_memo.get(value)
+        if hit is not None:
+            return hit
         normalized = normalize_text(value)
         found = {vs_id for term, vs_id in self._terms if term in normalized}
         if found and self._excludes:
             found -= {vs_id for term, vs_id in self._excludes if term in normalized}
-        return found
+        return _remember(self._text_memo, value, frozenset(found))
 
     def texts(self, values: Iterable[str]) -> set[str]:
         found: set[str] = set()
