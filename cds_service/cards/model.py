@@ -117,18 +117,34 @@ class CdsResponse(_Model):
     systemActions: tuple[Action, ...] = ()
 
 
+_LEAVES = frozenset({str, int, float, bool})  # kept as they are, except the empty string
+
+
 def _prune(value: Any) -> Any:
     """Drop None and empty containers/strings recursively."""
     if isinstance(value, dict):
         out = {}
         for k, v in value.items():
+            if v.__class__ in _LEAVES:  # the common case, without a call
+                if v != "":
+                    out[k] = v
+                continue
             v = _prune(v)
             if v is None or v == "" or v == [] or v == {}:
                 continue
             out[k] = v
         return out
     if isinstance(value, (list, tuple)):
-        return [p for p in (_prune(v) for v in value) if not (p is None or p == "" or p == [] or p == {})]
+        out_list = []
+        for v in value:
+            if v.__class__ in _LEAVES:
+                if v != "":
+                    out_list.append(v)
+                continue
+            v = _prune(v)
+            if not (v is None or v == "" or v == [] or v == {}):
+                out_list.append(v)
+        return out_list
     return value
 
 

@@ -7,6 +7,7 @@ already taken, not proposed and why, what could not be checked, and a footer wit
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Iterable
 
 from cds_service.cards.i18n import DEFAULT_LANGUAGE, Catalogue, catalogue
@@ -70,7 +71,9 @@ def topic(code: str, knowledge: Knowledge, cat: Catalogue) -> Coding:
     return Coding(system=knowledge.recommendation_system, code=code, display=display)
 
 
+@lru_cache(maxsize=8)
 def override_reasons(cat: Catalogue) -> tuple[OverrideReason, ...]:
+    """The same (frozen) reasons on every card of a language: built once per catalogue."""
     return tuple(OverrideReason(system=NON_ADHERENCE_SYSTEM, code=c, display=cat.text(f"override.{c}")) for c in OVERRIDE_CODES)
 
 

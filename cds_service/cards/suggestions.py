@@ -1,16 +1,19 @@
 """Card suggestions: draft FHIR R4 MedicationRequest / ServiceRequest resources and deletes.
 
-Each resource is built from a template prepared once per (knowledge, nutrient, language) and then
-copied and filled with the patient-specific parts (subject, reasons, window, site codings). The
-templates follow terminology section 6.2 / 6.3; tests validate the output with ``fhir.resources``
-(R4B), the service does not (it costs about 0.5 ms per resource).
+Each resource is built from a template prepared once per (knowledge, nutrient, language) and kept
+as JSON bytes (serialised once: a template that is not plain JSON fails on its first use); each
+call parses a fresh copy (cheaper than ``copy.deepcopy``) and fills in the patient-specific parts
+(subject, reasons, window, site codings). The templates follow terminology section 6.2 / 6.3;
+tests validate the output with ``fhir.resources`` (R4B), the service does not (it costs about
+0.5 ms per resource).
 """
 
 from __future__ import annotations
 
-import copy
 import weakref
 from typing import Any, Mapping, Sequence
+
+import orjson
 
 from cds_service.cards.i18n import Catalogue
 from cds_service.cards.model import Action, Suggestion
@@ -25,11 +28,11 @@ UNIT_DISPLAY = {"ug": "µg"}
 
 ExtraCodings = Mapping[str, Sequence[Any]]
 
-# id(knowledge) -> (weak reference to it, {(kind, key, language): template})
-_CACHE: dict[int, tuple[weakref.ref, dict[tuple[str, str, str], dict]]] = {}
+# id(knowledge) -> (weak reference to it, {(kind, key, language): template as JSON bytes})
+_CACHE: dict[int, tuple[weakref.ref, dict[tuple[str, str, str], bytes]]] = {}
 
 
-def _templates(knowledge: Knowledge) -> dict[tuple[str, str, str], dict]:
+def _templates(knowledge: Knowledge) -> dict[tuple[str, str, str], bytes]:
     entry = _CACHE.get(id(knowledge))
     if entry is None or entry[0]() is not knowledge:
         entry = (weakref.ref(knowledge), {})
@@ -50,10 +53,11 @@ def _coding(c: Any) -> dict[str, str]:
 
 
 def _medication_template(knowledge: Knowledge, nutrient: Nutrient, cat: Catalogue) -> dict:
+    """A fresh copy of the nutrient's draft MedicationRequest template (without patient parts)."""
     key = ("MedicationRequest", nutrient.id, cat.language)
     cache = _templates(knowledge)
     if key in cache:
-        return cache[key]
+        return orjson.loads(cache[key])
     dosage: dict[str, Any] = {
         "text": cat.text(Line(f"dosage.{nutrient.id}", lines.dose_line(nutrient).params)),
         "timing": ONCE_DAILY,
@@ -82,8 +86,8 @@ def _medication_template(knowledge: Knowledge, nutrient: Nutrient, cat: Catalogu
     }
     if nutrient.product:
         template["medicationCodeableConcept"]["coding"] = [_coding(c) for c in nutrient.product]
-    cache[key] = template
-    return template
+    cache[key] = orjson.dumps(template)
+    return orjson.loads(cache[key])
 
 
 def medication_request(
@@ -95,7 +99,7 @@ def medication_request(
 ) -> dict:
     """The draft MedicationRequest for one proposed nutrient."""
     nutrient = knowledge.nutrients[proposal.nutrient]
-    resource = copy.deepcopy(_medication_template(knowledge, nutrient, cat))
+    resource = _medication_template(knowledge, nutrient, cat)
     resource["subject"] = {"reference": f"Patient/{patient_id}"}
     if proposal.reason_references:
         resource["reasonReference"] = [{"reference": r} for r in proposal.reason_references]
@@ -106,11 +110,12 @@ def medication_request(
 
 
 def _lab_template(knowledge: Knowledge, cat: Catalogue) -> dict:
+    """A fresh copy of the draft 25(OH)D ServiceRequest template (without patient parts)."""
     key = ("ServiceRequest", "lab-25ohd", cat.language)
     cache = _templates(knowledge)
     if key not in cache:
         order = knowledge.lab_order
-        cache[key] = {
+        template = {
             "resourceType": "ServiceRequest",
             "status": "draft",
             "intent": "proposal",
@@ -124,14 +129,15 @@ def _lab_template(knowledge: Knowledge, cat: Catalogue) -> dict:
                 "high": knowledge.param("vitd-target-high-nmol"),
             }))}],
         }
-        if not cache[key]["category"]:
-            del cache[key]["category"]
-    return cache[key]
+        if not template["category"]:
+            del template["category"]
+        cache[key] = orjson.dumps(template)
+    return orjson.loads(cache[key])
 
 
 def service_request(knowledge: Knowledge, order: LabOrderProposal, cat: Catalogue, patient_id: str) -> dict:
     """The draft 25(OH)D ServiceRequest with its occurrence window."""
-    resource = copy.deepcopy(_lab_template(knowledge, cat))
+    resource = _lab_template(knowledge, cat)
     resource["subject"] = {"reference": f"Patient/{patient_id}"}
     resource["occurrencePeriod"] = {"start": order.start.isoformat(), "end": order.end.isoformat()}
     if order.reason_references:
