@@ -85,6 +85,7 @@ class Pipeline:
         if fhir_server is not None:
             auth.check_fhir_server(fhir_server)  # ForbiddenFhirServer: refuse before any request
         context = request.context
+        now = self.clock()  # one instant per call: template dates (today() - N days) and the rules
         try:
             data = await resolve(
                 dict(service.prefetch),
@@ -94,13 +95,13 @@ class Pipeline:
                 request.access_token if fhir_server else None,
                 self.client,
                 time.monotonic() + self.fetch_deadline_seconds,
+                today=now.date(),
             )
         except PatientUnavailable:
             raise
         except Exception as exc:
             raise StageError("resolve", exc) from exc
         timings["resolve"] = _ms(started)
-        now = self.clock()
         order_hook = service.hook in ("order-select", "order-sign")
         mark = time.perf_counter()
         try:

@@ -5,6 +5,8 @@ Written from the spec, independently of the response model, so a bug there canno
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 from uuid import UUID
 
@@ -17,7 +19,10 @@ SUGGESTION_FIELDS = {"label", "uuid", "isRecommended", "actions", "extension"}
 ACTION_FIELDS = {"type", "description", "resource", "resourceId", "extension"}
 LINK_FIELDS = {"label", "url", "type", "appContext", "autolaunchable", "extension"}
 CODING_FIELDS = {"system", "code", "display"}
-SERVICE_FIELDS = {"hook", "id", "title", "description", "prefetch", "usageRequirements", "extension"}
+SERVICE_FIELDS = {
+    "hook", "id", "title", "description", "prefetch", "usageRequirements", "version", "hookVersion", "extension",
+}
+SEMVER = re.compile(r"^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$")
 
 
 def _is_uuid(value: Any) -> bool:
@@ -149,6 +154,11 @@ def assert_valid_discovery(body: Any) -> None:
             assert isinstance(service.get(key), str), f"{path}.{key} is required"
         assert (service["id"], service["hook"]) not in seen, f"{path}: duplicate (id, hook)"
         seen.add((service["id"], service["hook"]))
+        if "version" in service:  # 3.0: the semantic version of the specification implemented
+            version = service["version"]
+            assert isinstance(version, str) and SEMVER.match(version), f"{path}.version is not semver"
+        if "hookVersion" in service:
+            assert isinstance(service["hookVersion"], str), f"{path}.hookVersion must be a string"
         for key, template in service.get("prefetch", {}).items():
             assert isinstance(template, str), f"{path}.prefetch.{key} must be a template string"
 
@@ -163,3 +173,22 @@ def assert_operation_outcome(body: Any) -> None:
         assert isinstance(issue.get("code"), str) and issue["code"]
         assert isinstance(issue.get("diagnostics"), str) and issue["diagnostics"]
     assert any(issue["severity"] in ("fatal", "error") for issue in issues)
+
+
+def assert_valid_http_answer(method: str, path: str, status: int, content_type: str, body: bytes) -> None:
+    """Check one HTTP answer of the app by endpoint and status (used on every test response).
+
+    Every 4xx/5xx (preflights included) carries a JSON OperationOutcome; a 200 from discovery
+    passes the discovery rules and a 200 from a service call every response rule.
+    """
+    if status >= 400:
+        if method == "HEAD":
+            return  # no body on HEAD
+        assert content_type.startswith("application/json"), f"{method} {path} {status}: {content_type}"
+        assert_operation_outcome(json.loads(body))
+    elif status == 200 and path.startswith("/cds-services"):
+        if method == "GET" and path == "/cds-services":
+            assert_valid_discovery(json.loads(body))
+        elif method == "POST" and not path.endswith("/feedback"):
+            assert content_type.startswith("application/json"), f"{method} {path}: {content_type}"
+            assert_valid_cds_response(json.loads(body))

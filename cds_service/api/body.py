@@ -12,6 +12,7 @@ from cds_service.api.errors import ApiError
 # media types accepted for a JSON body; "+json" suffixes (application/fhir+json) are accepted too.
 # text/plain is tolerated: some browser clients send it to avoid a CORS preflight.
 _JSON_TYPES = {"application/json", "text/json", "text/plain"}
+UTF8_BOM = b"\xef\xbb\xbf"
 
 
 def _check_media_type(request: Request) -> None:
@@ -48,6 +49,7 @@ async def read_json_object(request: Request, limit: int) -> dict[str, Any]:
     """The body as a JSON object: 415 for a non-JSON media type, 413 if too large, 400 if malformed."""
     _check_media_type(request)
     raw = await read_body(request, limit)
+    raw = raw.removeprefix(UTF8_BOM)  # RFC 8259 8.1: a parser MAY ignore a byte order mark
     if not raw.strip():
         raise ApiError(400, "The request body is empty; a JSON object is required.")
     try:

@@ -37,6 +37,13 @@ _LAB_GROUPS: dict[str, tuple[tuple[str, ...], int]] = {
 }
 MEDICATION_REQUEST_COUNT = 100
 
+# Discovery's 3.0 fields. ``version``: the CDS Hooks specification this service implements. Its
+# requests, cards and feedback follow 2.0.1 (a superset of 1.0 that 3.0 clients also accept), so it
+# says 2.0.1, not a 3.0 ballot it does not fully claim; 1.0/2.0 clients ignore the unknown field.
+# ``hookVersion``: the published version of each hook as handled here (all three are 1.0).
+SPEC_VERSION = "2.0.1"
+HOOK_VERSION = "1.0"
+
 
 class CatalogueError(RuntimeError):
     """The knowledge lacks codes a prefetch template needs."""
@@ -121,6 +128,8 @@ class ServiceDefinition:
             "description": self.description,
             "usageRequirements": self.usage_requirements,
             "prefetch": dict(self.prefetch),
+            "version": SPEC_VERSION,
+            "hookVersion": HOOK_VERSION,
         }
 
 

@@ -7,7 +7,9 @@ import os
 import traceback
 
 from starlette.middleware import Middleware
+from starlette.datastructures import Headers
 from starlette.middleware.cors import CORSMiddleware
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cds_service.api.errors import ApiError, error_response
@@ -55,11 +57,41 @@ class CatchAllMiddleware:
             await response(scope, receive, send)
 
 
+PRIVATE_NETWORK_REQUEST = "access-control-request-private-network"
+
+
+class CdsCorsMiddleware(CORSMiddleware):
+    """Starlette's CORS with two changes to its preflight answer.
+
+    * A refused preflight gets a 400 OperationOutcome (CDS Hooks 3.0: an OperationOutcome on every
+      non-2xx answer) instead of plain text. The reason names only what was refused (origin,
+      method, headers), never the values sent.
+    * A Private Network Access preflight (Chrome, e.g. the public sandbox calling a service on
+      localhost) is granted to the origins that are allowed anyway; recent Starlette refuses it
+      by default, which would break the sandbox in development.
+    """
+
+    def preflight_response(self, request_headers: Headers) -> Response:
+        private_network = PRIVATE_NETWORK_REQUEST in request_headers
+        if private_network:
+            raw = [(k, v) for k, v in request_headers.raw if k.lower() != PRIVATE_NETWORK_REQUEST.encode()]
+            request_headers = Headers(raw=raw)
+        response = super().preflight_response(request_headers)
+        if response.status_code < 400:
+            if private_network:
+                response.headers["Access-Control-Allow-Private-Network"] = "true"
+            return response
+        reason = bytes(response.body).decode("ascii", "replace").removeprefix("Disallowed CORS ")
+        headers = {k: v for k, v in response.headers.items() if k.lower() not in ("content-length", "content-type")}
+        diagnostics = f"CORS preflight refused: {reason} not allowed."
+        return error_response(ApiError(response.status_code, diagnostics, code="forbidden", headers=headers))
+
+
 def middleware(settings: Settings) -> list[Middleware]:
     origins, regex = settings.cors_policy()
     return [
         Middleware(
-            CORSMiddleware,
+            CdsCorsMiddleware,
             allow_origins=origins,
             allow_origin_regex=regex,
             allow_methods=["GET", "POST", "OPTIONS"],

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timezone
-from typing import Any, Literal
+from typing import Any, Collection, Literal
 from urllib.parse import urlsplit
 from uuid import UUID
 
@@ -17,6 +17,7 @@ from cds_service.api.errors import ApiError
 
 FHIR_ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
 ORDER_HOOKS = frozenset({"order-select", "order-sign"})
+NOT_A_UUID = "not-a-uuid"
 
 
 class _In(BaseModel):
@@ -55,6 +56,18 @@ class HookRequest(_In):
         return value
 
     @property
+    def hook_instance_key(self) -> str:
+        """``hookInstance`` for logs and records: the UUID in canonical form, else ``"not-a-uuid"``.
+
+        Every CDS Hooks version makes it a UUID; other values are accepted (robustness: the call
+        is still answerable) but never logged or stored, since free text could carry anything.
+        """
+        try:
+            return str(UUID(self.hookInstance.removeprefix("urn:uuid:")))
+        except ValueError:
+            return NOT_A_UUID
+
+    @property
     def patient_id(self) -> str:
         return self.context["patientId"]
 
@@ -63,10 +76,10 @@ class HookRequest(_In):
         return self.fhirAuthorization.access_token if self.fhirAuthorization else None
 
 
-class CodingIn(_In):
-    system: str | None = None
-    code: str | None = None
-    display: str | None = None
+class CodingIn(_In):  # lengths as stored (cds_service.storage.db): longer is a 400, not a 503
+    system: str | None = Field(None, max_length=500)
+    code: str | None = Field(None, max_length=200)
+    display: str | None = Field(None, max_length=500)
 
 
 class OverrideReasonIn(_In):
@@ -147,8 +160,17 @@ def validation_message(error: ValidationError, prefix: str = "") -> str:
     return "; ".join(parts) or "invalid request"
 
 
-def parse_hook_request(body: dict[str, Any], expected_hook: str) -> HookRequest:
-    """Validate a service-call body for the service's hook, or raise a 400 :class:`ApiError`."""
+def parse_hook_request(
+    body: dict[str, Any], expected_hook: str, prefetch_keys: Collection[str] | None = None
+) -> HookRequest:
+    """Validate a service-call body for the service's hook, or raise a 400 :class:`ApiError`.
+
+    With ``prefetch_keys`` (the service's own keys), prefetch keys the service did not ask for
+    are dropped unseen, whatever their value: only the keys we asked for are our business.
+    """
+    prefetch = body.get("prefetch")
+    if prefetch_keys is not None and isinstance(prefetch, dict):
+        body = {**body, "prefetch": {k: v for k, v in prefetch.items() if k in prefetch_keys}}
     try:
         request = HookRequest.model_validate(body)
     except ValidationError as exc:

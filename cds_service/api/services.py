@@ -57,14 +57,14 @@ async def call_service(request: Request) -> Response:
     service = _service(request)
     auth = await authenticate(request)
     body = await read_json_object(request, state.settings.max_body_bytes)
-    hook_request = parse_hook_request(body, service.hook)
+    hook_request = parse_hook_request(body, service.hook, service.prefetch.keys())
     language = negotiate_language(
         request.headers.get("accept-language"), SUPPORTED_LANGUAGES, state.settings.default_language
     )
 
     def done(status: int, outcome: str, result: HookResult | None = None) -> None:
         log_call(
-            service=service.id, hook=service.hook, hook_instance=hook_request.hookInstance,
+            service=service.id, hook=service.hook, hook_instance=hook_request.hook_instance_key,
             tenant=auth.tenant, issuer=auth.issuer, duration_ms=(time.perf_counter() - started) * 1000,
             cards=len(result.cards) if result else 0, outcome=outcome, status=status,
             fetched=result.data.fetched if result else (), missing=result.data.unknown if result else (),
@@ -86,7 +86,7 @@ async def call_service(request: Request) -> Response:
         log.error("hook call failed in %s: %s at %s", exc.stage, type(exc.error).__name__, where(exc.error))
         done(500, "error")
         raise ApiError(500, f"An internal error occurred ({exc.stage}).", code="exception") from None
-    _record_cards(request, service, hook_request.hookInstance, result)
+    _record_cards(request, service, hook_request.hook_instance_key, result)
     done(200, "cards" if result.cards else "no-cards", result)
     return Response(result.body, media_type=JSON, headers=NO_STORE)
 
@@ -113,6 +113,13 @@ def _record_cards(request: Request, service: ServiceDefinition, hook_instance: s
 
 
 async def feedback(request: Request) -> Response:
+    """Store feedback on issued cards (CDS Hooks 2.0); the same feedback sent again is stored once.
+
+    ``overrideReason.userComment`` is free text typed by the clinician and may name the patient or
+    hold clinical details. It is stored (cut at ``MAX_COMMENT`` characters), because it is the main
+    signal for improving the advice, but it is never logged, never returned and never echoed in an
+    error; treat the feedback table as containing patient data (access, backups, retention).
+    """
     state = request.app.state
     service = _service(request)
     await authenticate(request)

@@ -1,8 +1,9 @@
 """HTTP test fixtures: the app with its lifespan run, and a client that checks every response.
 
 Every response the tests receive through :func:`serve` is checked: 200s from service calls against
-every CDS Hooks response rule, discovery against the discovery rules, and every 4xx/5xx for an
-OperationOutcome body.
+every CDS Hooks response rule, discovery against the discovery rules, and every 4xx/5xx (refused
+CORS preflights included) for an OperationOutcome body. Synchronous clients (the golden tests'
+TestClient) install :func:`checking_hook` for the same checks.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import pytest
 from starlette.applications import Starlette
 
 from cds_service.knowledge.loader import load_knowledge
-from tests.cds_invariants import assert_operation_outcome, assert_valid_cds_response, assert_valid_discovery
+from tests.cds_invariants import assert_valid_http_answer
 
 ROOT = Path(__file__).resolve().parents[2]
 # settings overrides for the production profile (the auth layer refuses to start without them)
@@ -29,19 +30,20 @@ PRODUCTION = {
 
 async def check_response(response: httpx.Response) -> None:
     await response.aread()
+    check_read_response(response)
+
+
+def check_read_response(response: httpx.Response) -> None:
+    """The invariants of :func:`tests.cds_invariants.assert_valid_http_answer` on a read response."""
     request = response.request
-    path = request.url.path
-    if request.method == "OPTIONS":
-        return
-    if response.status_code >= 400:
-        assert response.headers["content-type"].startswith("application/json")
-        assert_operation_outcome(response.json())
-    elif response.status_code == 200 and path.startswith("/cds-services"):
-        if request.method == "GET" and path == "/cds-services":
-            assert_valid_discovery(response.json())
-        elif request.method == "POST" and not path.endswith("/feedback"):
-            assert response.headers["content-type"].startswith("application/json")
-            assert_valid_cds_response(response.json())
+    content_type = response.headers.get("content-type", "")
+    assert_valid_http_answer(request.method, request.url.path, response.status_code, content_type, response.content)
+
+
+def checking_hook(response: httpx.Response) -> None:
+    """A response event hook for synchronous clients (e.g. Starlette's TestClient)."""
+    response.read()
+    check_read_response(response)
 
 
 @asynccontextmanager

@@ -15,6 +15,7 @@ import pytest
 from fhir.resources.R4B import get_fhir_model_class
 from starlette.testclient import TestClient
 
+from tests.api.conftest import checking_hook
 from tests.golden import runner
 from tests.golden.runner import Fixture
 
@@ -48,6 +49,7 @@ class Apps:
             app = runner.make_app(runner.make_settings(directory), clock=lambda: clock)
             # a loopback peer: the development profile lets it in without a JWT
             client = TestClient(app, raise_server_exceptions=False, client=("127.0.0.1", 50000))
+            client.event_hooks = {"response": [checking_hook]}  # every response: the spec's invariants
             client.__enter__()
             self.clients[clock] = client
         return self.clients[clock]
