@@ -156,15 +156,15 @@ def _condition(
     if resource.get("resourceType") != "Condition":
         out.skipped += 1
         return
+    matched = _matches(index, resource.get("code"))  # first: most conditions match no value set
+    if not matched:
+        return
     verification = _status(resource.get("verificationStatus"))
     if verification in _EXCLUDED_VERIFICATION:
         return
     confirmed = verification not in _UNCONFIRMED
     clinical = _status(resource.get("clinicalStatus"))
     active = clinical not in _INACTIVE and not (clinical is None and _abated(resource, today))
-    matched = _matches(index, resource.get("code"))
-    if not matched:
-        return
     onset = _onset(resource, born)
     src = source(resource, concept_display(resource.get("code"), "Condition"), onset)
 

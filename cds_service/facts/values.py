@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, Iterator
+from typing import Any
 
 from cds_service.facts.model import Source
 
@@ -63,17 +63,29 @@ def text(value: Any) -> str | None:
     return value.strip() or None if isinstance(value, str) else None
 
 
-def codings(concept: Any) -> Iterator[tuple[str | None, str | None, str | None]]:
-    """``(system, code, display)`` for each coding of a CodeableConcept."""
-    for c in as_list(as_dict(concept).get("coding")):
-        if isinstance(c, dict):
-            yield text(c.get("system")), text(c.get("code")), text(c.get("display"))
+def codings(concept: Any) -> list[tuple[str | None, str | None, str | None]]:
+    """``(system, code, display)`` for each coding of a CodeableConcept (a list: it runs per resource)."""
+    found = concept.get("coding") if isinstance(concept, dict) else None
+    if not isinstance(found, list):
+        return []
+    out = []
+    for c in found:
+        if isinstance(c, dict):  # text() inlined: this is the innermost loop of the facts layer
+            system, code, display = c.get("system"), c.get("code"), c.get("display")
+            out.append((
+                system.strip() or None if isinstance(system, str) else None,
+                code.strip() or None if isinstance(code, str) else None,
+                display.strip() or None if isinstance(display, str) else None,
+            ))
+    return out
 
 
 def concept_texts(concept: Any) -> list[str]:
     """The human texts of a CodeableConcept: ``text`` first, then coding displays."""
-    concept = as_dict(concept)
-    out = [t for t in (text(concept.get("text")),) if t]
+    if not isinstance(concept, dict):
+        return []
+    first = text(concept.get("text"))
+    out = [first] if first else []
     out.extend(d for _, _, d in codings(concept) if d)
     return out
 
