@@ -5,6 +5,10 @@ parameter is formatted by type: a nested ``Line`` is rendered in the same langua
 ("a, b and c"), a number uses the language's decimal separator, a date the language's date format,
 ``None`` the "unknown" text. Text that came from the record is escaped when the target is Markdown.
 A missing key or parameter never raises: the key (or ``?``) is shown instead and the gap is visible.
+
+A key with a ``<key>.same`` variant is rendered with that variant when its ``display`` parameter (the
+record's text) only repeats its ``kind`` parameter in this language, so a line never reads
+"Osteoporose: Osteoporose".
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from cds_service.knowledge.model import normalize_text
 from cds_service.rules.model import Line
 
 MESSAGES_DIR = Path(__file__).resolve().parent / "messages"
@@ -51,6 +56,9 @@ class Catalogue:
         if template is None:
             return line.key
         params = _Params({k: self.value(v, markdown=markdown) for k, v in line.params.items()})
+        same = self.messages.get(f"{line.key}.same")
+        if same is not None and "kind" in params and "display" in params and _repeats(params["kind"], params["display"]):
+            template = same
         try:
             return template.format_map(params)
         except (ValueError, IndexError, AttributeError, KeyError):  # a broken template: show it raw
@@ -85,6 +93,11 @@ class Catalogue:
         if len(items) <= 1:
             return "".join(items)
         return ", ".join(items[:-1]) + self.messages.get("list.and", " and ") + items[-1]
+
+
+def _repeats(kind: str, display: str) -> bool:
+    """Whether the record's text says no more than the kind (case, accents and punctuation aside)."""
+    return normalize_text(display) == normalize_text(kind)
 
 
 @lru_cache(maxsize=None)

@@ -65,6 +65,7 @@ def _prepare(k: Knowledge) -> Prepared:
             gap_bridge_days=p("gc-gap-bridge-days"),
             high_dose_pe_mg=p("gc-high-dose-pe-mg"),
             replacement_hc_mg=p("gc-replacement-hydrocortisone-mg"),
+            steroids=k.glucocorticoids,
         ),
         lab=LabRules(
             ngml_to_nmol=p("vitd-ngml-to-nmol"),
@@ -74,6 +75,11 @@ def _prepare(k: Knowledge) -> Prepared:
             albumin_reference=p("calcium-albumin-reference-gl"),
             albumin_factor=p("calcium-albumin-factor"),
             current_months=p("lab-current-months"),
+            albumin_pair_days=p("calcium-albumin-pair-days"),
+            calcium_min=p("calcium-plausible-min-mmol"),
+            calcium_max=p("calcium-plausible-max-mmol"),
+            albumin_min=p("albumin-plausible-min-gl"),
+            albumin_max=p("albumin-plausible-max-gl"),
         ),
     )
 

@@ -10,6 +10,8 @@ long-term from day one. Oral budesonide has no reliable prednisolone equivalent 
 trigger. Hydrocortisone / cortisone up to ``gc-replacement-hydrocortisone-mg`` (hydrocortisone
 equivalent) in adrenal insufficiency is replacement and does not count (unknown dose: replacement).
 The mean prednisolone-equivalent dose is duration-weighted over records whose dose is known.
+Ingredients, their names and prednisolone equivalence are knowledge: the ``glucocorticoid-equivalence``
+extension on the concepts of ValueSet ``glucocorticoid-systemic`` (``Knowledge.glucocorticoids``).
 Condition Z79.52 (``long-term-steroid-status``) makes the exposure long-term when the medication
 data does not show it.
 """
@@ -21,37 +23,14 @@ from datetime import date, timedelta
 
 from cds_service.facts.medications import GC, MedRecord
 from cds_service.facts.model import GlucocorticoidExposure, Source
-from cds_service.knowledge.model import ATC, RXNORM, fold
+from cds_service.knowledge.model import GlucocorticoidIngredient, normalize_text
 
+Steroid = GlucocorticoidIngredient
 
-@dataclass(frozen=True, slots=True)
-class Steroid:
-    name: str
-    atc: tuple[str, ...]
-    rxnorm: str | None
-    terms: tuple[str, ...]  # folded name fragments (Dutch and English, brands)
-    factor: float | None  # mg equal to 5 mg prednisolone; None: no reliable equivalent
-
-
-# Prednisolone-equivalent factors: terminology.md 2.1 (standard equivalence tables, marked "not
-# verified" there). Betamethasone 0.6-0.75: 0.75 taken, as for dexamethasone. Order matters for
-# names: "methylprednisolon" before "prednisolon", "hydrocortison" before "cortison".
-STEROIDS: tuple[Steroid, ...] = (
-    Steroid("methylprednisolone", ("H02AB04",), "6902", ("methylprednisolon", "medrol"), 4.0),
-    Steroid("prednisolone", ("H02AB06",), "8638", ("prednisolon",), 5.0),
-    Steroid("prednisone", ("H02AB07",), "8640", ("prednison",), 5.0),
-    Steroid("dexamethasone", ("H02AB02",), "3264", ("dexamethason",), 0.75),
-    Steroid("betamethasone", ("H02AB01",), "1514", ("betamethason",), 0.75),
-    Steroid("hydrocortisone", ("H02AB09",), "5492", ("hydrocortison",), 20.0),
-    Steroid("cortisone", ("H02AB10",), "2878", ("cortison",), 25.0),
-    Steroid("triamcinolone", ("H02AB08",), "10759", ("triamcinolon",), 4.0),
-    Steroid("deflazacort", ("H02AB13",), "22396", ("deflazacort",), 6.0),
-    Steroid("fluocortolone", ("H02AB03",), None, ("fluocortolon",), 5.0),
-    Steroid("meprednisone", ("H02AB15",), None, ("meprednison",), 4.0),
-    Steroid("budesonide", ("A07EA06", "H02AB16"), "19831", ("budesonide", "budesonid"), None),
-)
-_REPLACEMENT = frozenset({"hydrocortisone", "cortisone"})
-_HYDROCORTISONE_FACTOR = 20.0
+# The ingredients the parameters are expressed in: gc-high-dose-pe-mg is prednisolone-equivalent,
+# gc-replacement-hydrocortisone-mg is hydrocortisone-equivalent (names of the value-set ingredients).
+PREDNISOLONE = "prednisolone"
+HYDROCORTISONE = "hydrocortisone"
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,22 +42,26 @@ class GcRules:
     gap_bridge_days: float
     high_dose_pe_mg: float
     replacement_hc_mg: float
+    steroids: tuple[Steroid, ...] = ()  # from ValueSet glucocorticoid-systemic (Knowledge.glucocorticoids)
+
+    def equivalent(self, name: str) -> float | None:
+        return next((s.equivalent_mg for s in self.steroids if s.name == name), None)
 
 
-def identify(record: MedRecord) -> Steroid | None:
-    """The steroid a record names, by ATC, RxNorm ingredient, then name."""
-    for system, code in record.product.codes:
-        for steroid in STEROIDS:
-            if system == ATC and any(code.startswith(a) for a in steroid.atc):
-                return steroid
-            if system == RXNORM and code == steroid.rxnorm:
-                return steroid
-    names = [fold(t) for t in record.product.texts]
-    names += [fold(t) for i in record.product.ingredients for t in i.texts]
-    for steroid in STEROIDS:
-        if any(term in name for name in names for term in steroid.terms):
+def identify(record: MedRecord, steroids: tuple[Steroid, ...]) -> Steroid | None:
+    """The ingredient a record names: by code (ATC, RxNorm), then by the longest matching name."""
+    codes = set(record.product.codes)
+    for steroid in steroids:
+        if codes & steroid.codes:
             return steroid
-    return None
+    names = [normalize_text(t) for t in record.product.texts]
+    names += [normalize_text(t) for i in record.product.ingredients for t in i.texts]
+    best: tuple[int, Steroid] | None = None
+    for steroid in steroids:
+        for term in steroid.terms:
+            if any(term in name for name in names) and (best is None or len(term) > best[0]):
+                best = (len(term), steroid)
+    return best[1] if best else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,12 +118,13 @@ def exposure(
 
 def _span(record: MedRecord, adrenal: bool, rules: GcRules, today: date) -> _Span | None:
     use = record.use
-    steroid = identify(record)
-    if steroid is not None and steroid.factor is None:
-        return None  # budesonide: no trigger (terminology 2.1)
+    steroid = identify(record, rules.steroids)
+    if steroid is not None and steroid.equivalent_mg is None:
+        return None  # budesonide: no reliable equivalent, no trigger (terminology 2.1)
     mg = use.daily_dose.value if use.daily_dose is not None and use.daily_dose.unit == "mg" else None
-    if adrenal and steroid is not None and steroid.name in _REPLACEMENT:
-        if mg is None or mg * _HYDROCORTISONE_FACTOR / steroid.factor <= rules.replacement_hc_mg:
+    if adrenal and steroid is not None and steroid.replacement:
+        hydrocortisone = rules.equivalent(HYDROCORTISONE) or steroid.equivalent_mg
+        if mg is None or mg * hydrocortisone / steroid.equivalent_mg <= rules.replacement_hc_mg:
             return None
     if use.start is None:
         return None
@@ -150,7 +134,8 @@ def _span(record: MedRecord, adrenal: bool, rules: GcRules, today: date) -> _Spa
         end = max(today, use.start) if current else use.start
     if end < use.start:
         return None
-    pe = mg * 5.0 / steroid.factor if mg is not None and steroid is not None and steroid.factor else None
+    reference = rules.equivalent(PREDNISOLONE)
+    pe = mg * reference / steroid.equivalent_mg if mg is not None and steroid is not None and reference else None
     return _Span(use.start, end, pe, current)
 
 

@@ -7,8 +7,13 @@ indeterminate (``value`` None with a ``problem``), never guessed. A ``valueQuant
 beyond it in the same direction, so bands below / above are still right.
 
 Calcium: the newest current result by calendar date; a directly reported albumin-corrected calcium
-wins a same-day tie over a total calcium. A total calcium is corrected with the nearest albumin
-within ``ALBUMIN_PAIR_DAYS`` (corrected Ca = Ca + factor x (reference - albumin g/L)).
+wins a same-day tie over a total calcium. A measured calcium outside the plausible range (parameters
+``calcium-plausible-*``, most likely a wrong unit such as mg/dL recorded as mmol/L) is indeterminate
+(``problem`` "implausible"): it neither triggers nor clears the hypercalcaemia check, and it is still
+the newest result, so an older value does not stand in for it. A total calcium is corrected with
+the nearest plausible albumin drawn within ``calcium-albumin-pair-days`` (corrected Ca = Ca + factor
+x (reference - albumin g/L)); an implausible albumin (``albumin-plausible-*``, e.g. g/dL recorded as
+g/L) is not used, since it would fake a large correction.
 """
 
 from __future__ import annotations
@@ -23,9 +28,6 @@ from cds_service.facts.values import as_dict, codings, concept_display, concept_
 
 UCUM = "http://unitsofmeasure.org"
 COUNTED_STATUS = frozenset({"final", "amended", "corrected"})
-# How far apart a calcium and an albumin may be drawn to pair them for the correction (not a
-# guideline value; candidate for the Parameters resource).
-ALBUMIN_PAIR_DAYS = 7
 
 # unit (lower-cased, spaces removed) -> (factor to the rule unit, unit flagged)
 _VITD_UCUM = {"nmol/l": ("nmol", False), "ng/ml": ("ngml", False), "ug/l": ("ngml", False),
@@ -46,6 +48,11 @@ class LabRules:
     albumin_reference: float
     albumin_factor: float
     current_months: float
+    albumin_pair_days: float
+    calcium_min: float  # plausible measured serum calcium, mmol/L
+    calcium_max: float
+    albumin_min: float  # plausible albumin, g/L
+    albumin_max: float
 
 
 def _key(unit: str) -> str:
@@ -164,8 +171,10 @@ def calcium(resources: list[dict], index: Index, rules: LabRules, since: date) -
         test = _tests(resource, index, ("lab-calcium-corrected", "lab-calcium", "lab-albumin"))
         if test == "lab-albumin":
             r = _read(resource, test, _ALBUMIN, _ALBUMIN)
-            if r.problem is None and r.value is not None and r.when is not None and r.value > 0:
-                albumins.append((r.when, r.value * (10.0 if r.scale == "gdl" else 1.0)))
+            if r.problem is None and r.value is not None and r.when is not None:
+                grams = r.value * (10.0 if r.scale == "gdl" else 1.0)
+                if rules.albumin_min <= grams <= rules.albumin_max:
+                    albumins.append((r.when, grams))
         elif test is not None:
             r = _read(resource, test, _CALCIUM, _CALCIUM)
             if _current(r, since):
@@ -175,19 +184,22 @@ def calcium(resources: list[dict], index: Index, rules: LabRules, since: date) -
         return None
     _, is_direct, best = max(candidates, key=lambda c: (c[0], c[1], c[2].when))
     value = None
-    if best.problem is None and best.value is not None:
+    problem = best.problem
+    if problem is None and best.value is not None:
         value = best.value / rules.calcium_mgdl_divisor if best.scale == "mgdl" else best.value
+        if not rules.calcium_min <= value <= rules.calcium_max:
+            value, problem = None, "implausible"
     if is_direct or value is None:
-        return _result(best, value, "mmol/L", best.problem, corrected=bool(is_direct))
-    albumin = _nearest(albumins, best.when)
+        return _result(best, value, "mmol/L", problem, corrected=bool(is_direct))
+    albumin = _nearest(albumins, best.when, rules.albumin_pair_days)
     if albumin is None:
         return _result(best, value, "mmol/L", None)
     corrected = value + rules.albumin_factor * (rules.albumin_reference - albumin)
     return _result(best, corrected, "mmol/L", None, corrected=True)
 
 
-def _nearest(albumins: list[tuple[datetime, float]], when: datetime) -> float | None:
-    window = timedelta(days=ALBUMIN_PAIR_DAYS)
+def _nearest(albumins: list[tuple[datetime, float]], when: datetime, days: float) -> float | None:
+    window = timedelta(days=days)
     near = [(abs(w - when), v) for w, v in albumins if abs(w - when) <= window]
     return min(near)[1] if near else None
 

@@ -16,6 +16,7 @@ import orjson
 
 from cds_service.knowledge.activities import build_lab_order, build_nutrient, codings, walk_actions
 from cds_service.knowledge.errors import KnowledgeError
+from cds_service.knowledge.glucocorticoids import build_glucocorticoids
 from cds_service.knowledge.model import (
     NUTRIENTS,
     VALUE_SETS,
@@ -149,4 +150,5 @@ def load_knowledge(directory: Path | None = None) -> Knowledge:
         lab_order=lab_order,
         recommendation_system=system,
         recommendations=MappingProxyType(recs),
+        glucocorticoids=build_glucocorticoids(_get(resources, "ValueSet", "glucocorticoid-systemic")),
     )

@@ -132,11 +132,17 @@ PARAMETERS: Mapping[str, str] = MappingProxyType(
         "vitd-check-after-days": "days after start / dose change",
         "vitd-check-window-days": "days; length of the proposed lab order's occurrence window",
         "vitd-dose-change-fraction": "relative change in daily dose that restarts the clock",
+        "vitd-recheck-quiet-months": "months; no check reminder this long after an on-target result",
         "calcium-high-mmol": "mmol/L (albumin-corrected); above: warning, hold Ca/D",
         "calcium-critical-mmol": "mmol/L; above: critical",
         "calcium-mgdl-to-mmol": "divisor: mg/dL / this = mmol/L",
         "calcium-albumin-reference-gl": "g/L in the correction formula",
         "calcium-albumin-factor": "mmol/L per g/L in the correction formula",
+        "calcium-albumin-pair-days": "days; an albumin drawn this close to a calcium corrects it",
+        "calcium-plausible-min-mmol": "mmol/L; a serum calcium outside the plausible range is indeterminate",
+        "calcium-plausible-max-mmol": "mmol/L",
+        "albumin-plausible-min-gl": "g/L; an albumin outside the plausible range is not used",
+        "albumin-plausible-max-gl": "g/L",
         "egfr-magnesium-min": "mL/min/1.73m2; below: magnesium warning",
         "lab-current-months": "months; eGFR / calcium older than this are not current",
     }
@@ -226,6 +232,23 @@ class Nutrient:
 
 
 @dataclass(frozen=True, slots=True)
+class GlucocorticoidIngredient:
+    """A systemic glucocorticoid ingredient from ValueSet ``glucocorticoid-systemic`` (decision 2).
+
+    ``equivalent_mg`` is the dose equivalent to the reference prednisolone dose (the same field of the
+    ingredient named ``prednisolone``); None means no reliable equivalent, and the ingredient does
+    not trigger (oral budesonide). ``replacement`` marks hydrocortisone / cortisone, which do not
+    count at replacement doses in adrenal insufficiency.
+    """
+
+    name: str
+    codes: frozenset[tuple[str, str]]  # (system, code) of the concepts naming it
+    terms: tuple[str, ...]  # normalized text terms (see CodeSet.terms) for records without a code
+    equivalent_mg: float | None
+    replacement: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class LabOrderTemplate:
     """The 25(OH)D check from its ActivityDefinition (kind ServiceRequest)."""
 
@@ -254,6 +277,7 @@ class Knowledge:
     lab_order: LabOrderTemplate
     recommendation_system: str
     recommendations: Mapping[str, RecommendationCode] = field(default_factory=dict)
+    glucocorticoids: tuple[GlucocorticoidIngredient, ...] = ()  # prednisolone equivalence per ingredient
 
     def vs(self, name: str) -> CodeSet:
         return self.value_sets[name]

@@ -10,6 +10,7 @@ EXT_MATCH_TEXT_EXCLUDE = f"{BASE}/StructureDefinition/match-text-exclude"  # Val
 EXT_CODE_VERIFICATION = f"{BASE}/StructureDefinition/code-verification"  # include.filter, valueCoding
 EXT_INFORMATION_ONLY = f"{BASE}/StructureDefinition/information-only"  # ActivityDefinition, valueBoolean
 EXT_REQUEST_CATEGORY = f"{BASE}/StructureDefinition/request-category"  # ActivityDefinition, CodeableConcept
+EXT_GC_EQUIVALENCE = f"{BASE}/StructureDefinition/glucocorticoid-equivalence"  # ValueSet concept, complex
 
 # local code systems
 CS_CODE_VERIFICATION = f"{BASE}/CodeSystem/code-verification"

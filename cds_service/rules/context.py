@@ -101,6 +101,25 @@ class RuleContext:
         return None
 
     @cached_property
+    def calcium_indeterminate(self) -> LabResult | None:
+        """The latest current serum calcium when it cannot be interpreted (unit missing or unknown,
+        implausible value): the hypercalcaemia check is then open, neither passed nor failed."""
+        return _indeterminate(self.facts.calcium, self)
+
+    @cached_property
+    def egfr_indeterminate(self) -> LabResult | None:
+        """The latest current eGFR when it cannot be interpreted: the magnesium check is open."""
+        return _indeterminate(self.facts.egfr, self)
+
+    def indeterminate(self, domain: Domain) -> LabResult | None:
+        """The uninterpretable latest result of a lab domain a safety check reads, if any."""
+        if domain is Domain.CALCIUM:
+            return self.calcium_indeterminate
+        if domain is Domain.KIDNEY:
+            return self.egfr_indeterminate
+        return None
+
+    @cached_property
     def egfr(self) -> LabResult | None:
         result = self.facts.egfr
         if result is None or not result.determinate or not _lab_current(result, self):
@@ -112,12 +131,21 @@ class RuleContext:
         return self.egfr is not None and self.egfr.value < self.param("egfr-magnesium-min")
 
 
+def _indeterminate(result: LabResult | None, ctx: RuleContext) -> LabResult | None:
+    if result is None or result.determinate or not _lab_current(result, ctx):
+        return None
+    return result
+
+
 def _lab_current(result: LabResult, ctx: RuleContext) -> bool:
     if result.effective is None:
         return True  # the builder only passes current results; an undated one is given the benefit
     return _aware(result.effective) >= _aware(months_ago(ctx.facts.now, ctx.param("lab-current-months")))
 
 
-def _aware(moment: datetime) -> datetime:
+def aware(moment: datetime) -> datetime:
     """Compare naive and aware datetimes safely (naive is taken as UTC)."""
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
+
+
+_aware = aware

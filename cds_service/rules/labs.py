@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date, timedelta
 from enum import StrEnum
 
-from cds_service.facts.model import Domain, LabResult, MedicationUse
+from cds_service.facts.model import Domain, LabOrder, LabResult, MedicationUse
 from cds_service.knowledge.model import Knowledge
 from cds_service.rules import lines
-from cds_service.rules.context import RuleContext
+from cds_service.rules.context import RuleContext, aware, months_ago
 from cds_service.rules.model import Category, LabOrderProposal, Line, Recommendation, Severity
 
 
@@ -185,8 +185,43 @@ def vitd_clock(ctx: RuleContext) -> tuple[date, date, list[MedicationUse]] | Non
     return start, clock, episode
 
 
+def counts_as_check(order: LabOrder, clock: date) -> bool:
+    """Whether a pending 25(OH)D order is the check for a clock started on ``clock``.
+
+    Its planned date (``occurrence``) decides when it has one: a test planned after the start is the
+    check, one planned on or before it is a baseline. Without a planned date, an order authored on
+    or after the start counts (terminology 3.3); an undated order is given the benefit of the doubt.
+    """
+    if order.occurrence is not None:
+        return order.occurrence > clock
+    return order.authored is None or order.authored >= clock
+
+
+def on_target_recently(ctx: RuleContext) -> bool:
+    """The latest 25(OH)D is on target and younger than ``vitd-recheck-quiet-months`` (terminology
+    3.3: "do not re-remind for 3 months if in target"); 0 months switches the quiet period off."""
+    dated = [r for r in ctx.facts.vitamin_d if r.effective is not None]
+    if not dated:
+        return False
+    latest = max(dated, key=lambda r: aware(r.effective))
+    quiet_since = months_ago(ctx.facts.now, ctx.param("vitd-recheck-quiet-months"))
+    return aware(latest.effective) > aware(quiet_since) and vitd_band(latest, ctx.knowledge) is VitdBand.ON_TARGET
+
+
 def vitd_recheck(ctx: RuleContext) -> list[Recommendation]:
-    """``vitd-recheck``: vitamin D (or its dose change) >= 8 weeks ago, no result or order since."""
+    """``vitd-recheck``: vitamin D (or its dose change) >= 8 weeks ago, no result or order since.
+
+    One reminder per start or dose change (decision 7): any counted result since the clock started
+    ends it, whatever its band (an off-target result gets its own ``vitd-status`` card, and a dose
+    change it leads to restarts the clock). An on-target result within ``vitd-recheck-quiet-months``
+    also keeps it quiet when a later dose change restarted the clock.
+
+    Deliberately no "check due in N days" card between day 42 and 56 (terminology 3.3 calls it
+    optional): it would add a card to every chart view of every new vitamin D user for two weeks,
+    with nothing useful to do yet (a test before 8 weeks is not meaningful, and the order hooks
+    flag such an order as early). The proposal card already says when to check, and the reminder
+    comes on day 56 with a one-click order.
+    """
     if not ctx.adult or not ctx.known(Domain.VITAMIN_D) or not ctx.known(Domain.MEDICATIONS):
         return []
     found = vitd_clock(ctx)
@@ -198,7 +233,7 @@ def vitd_recheck(ctx: RuleContext) -> list[Recommendation]:
         return []
     if any(r.effective is not None and r.effective.date() >= clock for r in ctx.facts.vitamin_d):
         return []
-    if any(o.authored is None or o.authored >= clock for o in ctx.facts.lab_orders):
+    if any(counts_as_check(o, clock) for o in ctx.facts.lab_orders) or on_target_recently(ctx):
         return []
     window_start = max(ctx.today, clock + timedelta(days=after_days))
     window_end = window_start + timedelta(days=int(ctx.param("vitd-check-window-days")))

@@ -95,6 +95,22 @@ def egfr_line(result: LabResult) -> Line:
     return Line("fact.lab.egfr", {"date": date, "value": round(result.value, 0)})
 
 
+def lab_line(result: LabResult) -> Line:
+    """A serum calcium or eGFR line; an uninterpretable one says so, with the value as recorded."""
+    if result.determinate:
+        return calcium_line(result) if result.test != "lab-egfr" else egfr_line(result)
+    return Line(
+        "fact.lab.indeterminate",
+        {
+            "test": Line(f"lab.{result.test}"),
+            "date": result.effective.date() if result.effective else None,
+            "value": result.original_value,
+            "unit": result.original_unit or "?",
+            "problem": Line(f"problem.{result.problem or 'implausible'}"),
+        },
+    )
+
+
 def medication_line(key: str, uses: Iterable[MedicationUse], **params: object) -> Line:
     """A line naming the medication records involved (``{drugs}``)."""
     return Line(key, {"drugs": ", ".join(dict.fromkeys(source_label(u.source) for u in uses)), **params})

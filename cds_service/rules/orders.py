@@ -19,7 +19,7 @@ from cds_service.rules.context import RuleContext
 from cds_service.rules.labs import target_line, vitd_clock
 from cds_service.rules.model import Category, LabOrderProposal, Line, Recommendation, Severity
 from cds_service.rules.proposals import bone_supplements
-from cds_service.rules.safety import SAFETY_RULES
+from cds_service.rules.safety import SAFETY_RULES, missing_domains, unchecked_line
 
 ORDER_HOOKS = ("order-select", "order-sign")
 
@@ -286,7 +286,7 @@ def dose_totals(ctx: RuleContext) -> list[Recommendation]:
         params = {"nutrient": lines.nutrient_name(nutrient_id), **_amount_params(total.total.value, total.total.unit)}
         advice = [Line(f"advice.{code}")]
         if nutrient_id == "calcium" and found is doses.DoseVerdict.BELOW:
-            advice.append(Line("advice.dose.calcium-diet"))
+            advice.append(Line("advice.dose.calcium-diet", {"guideline": lines.guideline_amount(nutrient)}))
         unchecked = () if ctx.known(Domain.MEDICATIONS) else (Line("unchecked.medications"),)
         out.append(
             Recommendation(
@@ -348,6 +348,48 @@ def k2_vka_unchecked(ctx: RuleContext) -> list[Recommendation]:
     ]
 
 
+# Draft supplements whose section-4 checks can be left open by missing data (vitamin K2 has its
+# own card, ``k2_vka_unchecked``, because its open check is the critical VKA combination).
+UNCHECKED_NUTRIENTS = ("calcium", "magnesium", "vitamin-d", "soy-isoflavones")
+
+
+def order_unchecked(ctx: RuleContext) -> list[Recommendation]:
+    """``safety-unchecked``: decision 9 on the order hooks.
+
+    A draft supplement in scope whose safety checks (``safety.CHECK_DOMAINS``) need data that could
+    not be obtained, or whose latest result cannot be interpreted (a magnesium draft while the eGFR
+    is unknown, a calcium or vitamin D draft while serum calcium is unknown or implausible, a soy
+    draft while the medication list is missing). The prescriber chose the order, so it is not
+    withheld and nothing is deleted: one information card names each draft and its open checks,
+    and says what could not be obtained. Information, not a warning: nothing is known to conflict,
+    and a site whose prefetch never carries a lab would otherwise warn on every order.
+    """
+    items: list[Line] = []
+    open_domains: dict = {}
+    for nutrient in UNCHECKED_NUTRIENTS:
+        drafts = scoped(ctx, nutrient)
+        gaps = missing_domains(ctx, nutrient) if drafts else []
+        if not gaps:
+            continue
+        checks = [Line(f"check.{nutrient}.{d.value}") for d in gaps]
+        items.append(lines.medication_line("fact.unchecked-draft", drafts, nutrient=lines.nutrient_name(nutrient), checks=checks))
+        open_domains.update(dict.fromkeys(gaps))
+    if not items:
+        return []
+    return [
+        Recommendation(
+            code="safety-unchecked",
+            category=Category.SAFETY,
+            severity=Severity.INFO,
+            summary=Line("summary.safety-unchecked", {"count": len(items)}),
+            facts=tuple(items),
+            advice=(Line("advice.safety-unchecked"),),
+            unchecked=tuple(unchecked_line(ctx, d) for d in open_domains),
+            rule="order_unchecked",
+        )
+    ]
+
+
 def soy_male(ctx: RuleContext) -> list[Recommendation]:
     """A draft soy isoflavone order for a man: probably less effective (decision 5)."""
     drafts = scoped(ctx, "soy-isoflavones")
@@ -369,6 +411,7 @@ def soy_male(ctx: RuleContext) -> list[Recommendation]:
 ORDER_RULES: tuple[OrderRule, ...] = (
     order_safety,
     k2_vka_unchecked,
+    order_unchecked,
     gc_bone_protection,
     dose_totals,
     duplicate_supplement,

@@ -7,8 +7,10 @@ minus what the patient already takes, minus what a safety check forbids or could
 Decision 9 with unknown data (see ``safety.CHECK_DOMAINS``): medications unknown withholds every
 nutrient (VKA, interactions, active D, endocrine therapy); conditions unknown withholds calcium,
 magnesium, vitamin D and soy; calcium labs unknown withholds calcium and vitamin D; kidney labs
-unknown withholds magnesium. Unknown 25(OH)D results do *not* withhold vitamin D (the level only
-decides whether more is needed, and the two-month check follows): the card says it was not checked.
+unknown withholds magnesium. An uninterpretable latest serum calcium or eGFR (no or unknown unit,
+implausible value) counts as unknown for these checks: it neither clears nor triggers them. Unknown
+25(OH)D results do *not* withhold vitamin D (the level only decides whether more is needed, and the
+two-month check follows): the card says it was not checked.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from cds_service.rules import doses, lines
 from cds_service.rules.context import RuleContext
 from cds_service.rules.labs import target_line
 from cds_service.rules.model import Category, Line, Proposal, Recommendation, Severity, Withheld
-from cds_service.rules.safety import conflicts, current_uses, missing_domains, proposal_notes
+from cds_service.rules.safety import conflicts, current_uses, missing_domains, proposal_notes, unchecked_line
 
 CORE = ("calcium", "magnesium", "vitamin-d", "vitamin-k2")  # best used together (guideline)
 SOY = "soy-isoflavones"
@@ -66,10 +68,9 @@ def _facts(ctx: RuleContext) -> list[Line]:
         facts.append(lines.medication_line("fact.taking-bone-drug", bone_drugs))
     if ctx.current_vitd is not None:
         facts.append(lines.vitd_line(ctx.current_vitd))
-    if ctx.calcium is not None:
-        facts.append(lines.calcium_line(ctx.calcium))
-    if ctx.egfr is not None:
-        facts.append(lines.egfr_line(ctx.egfr))
+    for lab in (ctx.calcium or ctx.calcium_indeterminate, ctx.egfr or ctx.egfr_indeterminate):
+        if lab is not None:
+            facts.append(lines.lab_line(lab))
     return facts
 
 
@@ -124,7 +125,7 @@ def bone_supplements(ctx: RuleContext) -> list[Recommendation]:
         return []  # nothing new to propose and nothing unsafe to explain
     proposed = {p.nutrient for p in proposals}
     advice = _advice(ctx, proposed, soy)
-    unchecked = [Line(f"unchecked.{d.value}") for d in missing]
+    unchecked = [unchecked_line(ctx, d) for d in missing]
     if "vitamin-d" in proposed and not ctx.known(Domain.VITAMIN_D):
         unchecked.append(Line("unchecked.vitamin-d"))
     names = [lines.nutrient_name(p.nutrient) for p in proposals]

@@ -258,8 +258,17 @@ def conflicts(ctx: RuleContext) -> dict[str, list[Line]]:
 
 
 def missing_domains(ctx: RuleContext, nutrient: str) -> list[Domain]:
-    """The domains a nutrient's safety checks need that could not be obtained."""
-    return [d for d in CHECK_DOMAINS.get(nutrient, ()) if not ctx.known(d)]
+    """The domains a nutrient's safety checks need that could not be obtained, or whose latest
+    result cannot be interpreted (an implausible serum calcium or eGFR leaves the check open)."""
+    return [d for d in CHECK_DOMAINS.get(nutrient, ()) if not ctx.known(d) or ctx.indeterminate(d)]
+
+
+def unchecked_line(ctx: RuleContext, domain: Domain) -> Line:
+    """What could not be checked for a domain: not obtained, or its latest result uninterpretable."""
+    result = ctx.indeterminate(domain) if ctx.known(domain) else None
+    if result is None:
+        return Line(f"unchecked.{domain.value}")
+    return Line(f"unchecked.{domain.value}.indeterminate", {"line": lines.lab_line(result)})
 
 
 def proposal_notes(ctx: RuleContext, proposed: set[str]) -> list[Line]:

@@ -99,14 +99,15 @@ def test_override_reasons_are_localized():
 def test_proposal_detail_has_facts_doses_dots_notes_and_version():
     c = card("woman-68-osteoporosis", "bone-supplements", "nl")
     d = c.detail
-    assert "Osteoporose: Osteoporose (10-01-2024)" in d
+    assert "- Osteoporose (10-01-2024)\n" in d  # the record text only repeats the kind: said once
+    assert "Osteoporose: Osteoporose" not in d
     assert "Vitamine D: 20–25 microgram (800–1000 IE) per dag; bewijs ●●●" in d
     assert "Calcium: 1000 mg per dag" in d and "bewijs ●●" in d
     assert "45 mg zoals gedrukt geldt alleen voor menatetrenon" in d
-    assert "nooit gebruiken met een vitamine K-antagonist" in d
+    assert "nooit combineren met een vitamine K-antagonist" in d
     assert "vervangen geen fractuurrisicobeoordeling" in d and "eiwit" in d
     assert "regelversie 2026.11.0" in d
-    assert "waarschijnlijk minder effectief" not in d
+    assert "waarschijnlijk minder werkzaam" not in d
 
 
 def test_men_see_the_soy_note_and_no_soy_suggestion():

@@ -141,10 +141,30 @@ def test_record_without_start_is_ignored(facts):
 
 
 def test_steroid_without_pe_factor_in_table(facts):
+    vamorolone = statement(cc(ATC, "H02AB18", "vamorolone"), daily(300, "mg"), start="2025-09-01")
+    gc = facts(medicationStatements=[vamorolone]).glucocorticoids
+    assert gc is not None and gc.mean_prednisolone_mg is None and gc.high_dose is None and gc.long_term
+
+
+def test_brand_name_identifies_the_ingredient_and_its_equivalence(facts):
+    # Kenacort = triamcinolone (4 mg ~ prednisolone 5 mg): 40 mg every 3 weeks = 1.905 mg/day -> 2.38 mg PE
     kenacort = statement({"text": "Kenacort-A 40 mg/ml injectie"}, daily(40, "mg", period=3, period_unit="wk"),
                          start="2025-09-01")
     gc = facts(medicationStatements=[kenacort]).glucocorticoids
-    assert gc is not None and gc.mean_prednisolone_mg is None and gc.long_term
+    assert gc is not None and gc.long_term and gc.mean_prednisolone_mg == 2.38
+
+
+def test_longest_name_wins(facts):
+    # "methylprednisolon" also contains "prednisolon": methylprednisolone 4 mg ~ prednisolone 5 mg
+    medrol = statement({"text": "Methylprednisolon 8 mg tablet"}, daily(8, "mg"), start="2026-01-01")
+    assert facts(medicationStatements=[medrol]).glucocorticoids.mean_prednisolone_mg == 10
+    hc = statement({"text": "Hydrocortison 40 mg"}, daily(40, "mg"), start="2026-01-01")  # not 'cortison'
+    assert facts(medicationStatements=[hc]).glucocorticoids.mean_prednisolone_mg == 10
+
+
+def test_rxnorm_product_code_identifies_the_ingredient(facts):
+    dexa = statement(cc(RXNORM, "197582", "dexamethasone 4 MG Oral Tablet"), daily(1.5, "mg"), start="2026-01-01")
+    assert facts(medicationStatements=[dexa]).glucocorticoids.mean_prednisolone_mg == 10
 
 
 def test_end_before_start_ignored(facts):

@@ -120,6 +120,55 @@ def test_calcium_not_current_and_indeterminate(facts):
     assert f.calcium is None and f.is_known(Domain.CALCIUM)
 
 
+@pytest.mark.parametrize(
+    ("value", "unit"),
+    [
+        (10.2, "mmol/L"),  # a mg/dL value recorded as mmol/L: would read as severe hypercalcaemia
+        (2.4, "mg/dL"),  # a mmol/L value recorded as mg/dL: 0.6 mmol/L
+    ],
+)
+def test_implausible_calcium_is_indeterminate(facts, value, unit):
+    f = facts(calcium=[observation("2000-8", value, unit, id="ca", when="2026-05-01")])
+    assert f.calcium.value is None and not f.calcium.determinate
+    assert f.calcium.problem == "implausible" and f.calcium.original_value == value
+
+
+def test_implausible_calcium_is_not_replaced_by_an_older_value(facts):
+    f = facts(calcium=[
+        observation("2000-8", 2.9, "mmol/L", id="old", when="2026-04-01"),
+        observation("2000-8", 11.0, "mmol/L", id="new", when="2026-05-01"),
+    ])
+    assert f.calcium.source.reference == "Observation/new" and f.calcium.problem == "implausible"
+
+
+def test_calcium_plausible_range_is_inclusive(facts):
+    f = facts(calcium=[observation("2000-8", 5.0, "mmol/L", when="2026-05-01")])
+    assert f.calcium.value == 5.0
+    f = facts(calcium=[observation("2000-8", 1.0, "mmol/L", when="2026-05-01")])
+    assert f.calcium.value == 1.0
+
+
+def test_implausible_albumin_is_not_used_for_the_correction(facts):
+    f = facts(calcium=[
+        observation("2000-8", 2.40, "mmol/L", id="ca", when="2026-05-01"),
+        observation("1751-7", 4.0, "g/L", id="alb", when="2026-05-01"),  # g/dL recorded as g/L
+    ])
+    assert f.calcium.value == pytest.approx(2.40) and not f.calcium.corrected
+
+
+def test_albumin_pairing_window_comes_from_the_parameters(facts):
+    f = facts(calcium=[
+        observation("2000-8", 2.40, "mmol/L", id="ca", when="2026-05-01"),
+        observation("1751-7", 30, "g/L", id="alb", when="2026-05-08"),
+    ])
+    assert f.calcium.corrected and f.calcium.value == pytest.approx(2.60)
+    f = facts(calcium=[
+        observation("2000-8", 2.40, "mmol/L", id="ca", when="2026-05-01"),
+        observation("1751-7", 30, "g/L", id="alb", when="2026-05-09"),
+    ])
+    assert not f.calcium.corrected
+
+
 def test_egfr(facts):
     f = facts(kidney=[
         observation("33914-3", 25, "mL/min/{1.73_m2}", id="new", when="2026-05-01"),

@@ -34,6 +34,7 @@ from tests.golden.fhir_builders import (
     draft_lab,
     draft_request,
     hook_instance,
+    later,
     observation,
     patient,
     request,
@@ -638,6 +639,46 @@ def cases() -> list[Case]:  # noqa: PLR0915 - one entry per golden patient
                         observation("obs-vitd-pre", p, VITD_NMOL, days=7, value=15, unit="nmol/L", ucum="nmol/L",
                                     status="preliminary")]))
 
+    # --- clinical review: uninterpretable serum calcium, planned lab orders ----------------------
+    p = "gp39"
+    add(Case("39-calcium-implausible-unit",
+             "F 70 L95, no supplements, serum Ca 10.2 recorded as mmol/L (a mg/dL value): implausible, so indeterminate. "
+             "No hypercalcaemia card (it does not trigger), and calcium and vitamin D are withheld as 'could not be "
+             "checked' (it does not clear either); magnesium and K2 are proposed.",
+             patient(p, "female", 70, family="Mulder", given="Els"),
+             [card("bone-supplements", not_proposes=["calcium", "vitamin-d"], proposes_includes=["magnesium", "vitamin-k2"],
+                   detail_contains=["niet te interpreteren", ["10,2", "10.2"], "Niet gecontroleerd"])],
+             conditions=[l95(p)],
+             calcium=[observation("obs-ca", p, CALCIUM_MMOL, days=5, value=10.2, unit="mmol/L", ucum="mmol/L")]))
+
+    p = "gp39b"
+    add(Case("39b-calcium-implausible-taking-ca-d-and-thiazide",
+             "F 70 L95 on Calci Chew D3 and hydrochlorothiazide, serum Ca 10.2 'mmol/L' (implausible): no hypercalcaemia "
+             "card from an uninterpretable value.",
+             patient(p, "female", 70, family="Mulder", given="Els"),
+             [card("bone-supplements", optional=True, not_proposes=["calcium", "vitamin-d"])],
+             conditions=[l95(p)],
+             requests=[request("mr-hctz", p, HCTZ, HCTZ_DAILY, authored_days=700)],
+             statements=[statement("ms-cad", p, CALCI_CHEW_D3, ONE_A_DAY, start_days=400)], vitamin_d=[vitd_ok(p)],
+             calcium=[observation("obs-ca", p, CALCIUM_MMOL, days=5, value=10.2, unit="mmol/L", ucum="mmol/L")]))
+
+    p = "gp40"
+    add(Case("40-vitd-60-days-order-planned-after-start",
+             "As #2, with a 25(OH)D order placed 62 days ago (before the start) but planned for 3 days from now: it is "
+             "the check, so no reminder (the planned date decides, not the order date).",
+             f68(p), [card("bone-supplements", proposes=["calcium", "magnesium", "soy-isoflavones", "vitamin-k2"])],
+             conditions=[l95(p)], statements=[d3_60(p)],
+             lab_orders=[{**service_request("sr-vitd", p, VITD_NGML, authored_days=62), "occurrenceDateTime": later(3)}]))
+
+    p = "gp40b"
+    add(Case("40b-vitd-60-days-baseline-order-pending",
+             "As #2, with a baseline 25(OH)D order placed 62 days ago and planned for the day before the start, still "
+             "pending: it is not the check, so the reminder shows.",
+             f68(p), [card("bone-supplements", proposes=["calcium", "magnesium", "soy-isoflavones", "vitamin-k2"]),
+                      card("vitd-recheck", lab_order=True)],
+             conditions=[l95(p)], statements=[d3_60(p)],
+             lab_orders=[{**service_request("sr-vitd", p, VITD_NGML, authored_days=62), "occurrenceDateTime": ago(61)}]))
+
     return out
 
 
@@ -961,6 +1002,35 @@ def order_cases() -> list[Case]:  # noqa: PLR0915 - one entry per golden order
              hook=sign, context=orders(sign, drafts),
              conditions=[condition("c-copd", p, COPD, onset_days=2500)],
              statements=[statement("ms-ipri", p, IPRIFLAVONE, IPRI_TID, start_days=150)]))
+
+    # --- decision 9 on the order hooks: what could not be checked ---------------------------------
+    p = "go34"
+    drafts = [draft_request("draft-mg", p, MAGNESIUM, MG_DAILY)]
+    add(Case("o34-sign-magnesium-egfr-unobtainable",
+             "order-sign: F 68 L95; draft magnesium while the kidney labs could not be obtained: an information card "
+             "saying the eGFR check was not done (no deletion, no change to the order).",
+             f68(p), [card("safety-unchecked", indicator="info", proposes=[], deletes=[],
+                           detail_contains=["eGFR", "Magnesiumcitraat", "Niet gecontroleerd"])],
+             hook=sign, context=orders(sign, drafts), conditions=[l95(p)], omit=("kidney",)))
+
+    p = "go35"
+    drafts = [draft_request("draft-ca", p, CALCIUM_CARBONATE, dosage("2 kauwtabletten per dag (1000 mg calcium)", 1000, "mg"))]
+    add(Case("o35-select-calcium-with-implausible-calcium",
+             "order-select: F 70 L95; draft calcium 1000 mg while the latest serum Ca is 10.2 'mmol/L' (implausible): "
+             "no hypercalcaemia card, an information card that the calcium check could not be done.",
+             patient(p, "female", 70, family="Mulder", given="Els"),
+             [card("safety-unchecked", indicator="info", detail_contains=["serum calcium", "cannot be interpreted"])],
+             language="en", hook=select, context=orders(select, drafts), conditions=[l95(p)],
+             calcium=[observation("obs-ca", p, CALCIUM_MMOL, days=5, value=10.2, unit="mmol/L", ucum="mmol/L")]))
+
+    p = "go36"
+    drafts = [draft_request("draft-mg", p, MAGNESIUM, MG_DAILY), draft_lab("draft-lab", p, VITD_NGML, in_days=0)]
+    add(Case("o36-select-magnesium-egfr-unobtainable-not-selected",
+             "order-select: the same draft magnesium with the kidney labs unobtainable, but only a baseline 25(OH)D "
+             "order is selected: order-select advises on the selected orders only, so no card.",
+             f68(p), [],
+             hook=select, context=orders(select, drafts, selected=["ServiceRequest/draft-lab"]), conditions=[l95(p)],
+             omit=("kidney",)))
 
     return out
 
