@@ -272,8 +272,8 @@ def unchecked_line(ctx: RuleContext, domain: Domain) -> Line:
 
 
 def proposal_notes(ctx: RuleContext, proposed: set[str]) -> list[Line]:
-    """Advice lines (not withholding) for the nutrients being proposed: spacing, thiazide/digoxin,
-    soy with levothyroxine."""
+    """Advice lines (not withholding) for the nutrients being proposed: spacing, severe kidney
+    disease with calcium / vitamin D, thiazide/digoxin, soy with levothyroxine."""
     notes: list[Line] = []
     if proposed & {"calcium", "magnesium"}:
         for group in SPACING:
@@ -281,6 +281,10 @@ def proposal_notes(ctx: RuleContext, proposed: set[str]) -> list[Line]:
             if uses:
                 notes.append(lines.medication_line(f"advice.spacing.{group}.proposal", uses))
     if proposed & {"calcium", "vitamin-d"}:
+        kidney = [lines.egfr_line(ctx.egfr)] if ctx.egfr_low else []
+        kidney += [condition_line(c) for c in conditions(ctx, "ckd-severe")]
+        if kidney:  # terminology 3.2: eGFR < 30 -> calcium + vitamin D with caution (a note, not withheld)
+            notes.append(Line("advice.kidney-calcium-vitd", {"facts": kidney}))
         for group in ("thiazide", "digoxin"):
             uses = current_uses(ctx, group)
             if uses:

@@ -226,3 +226,21 @@ def test_dated_indication_keeps_its_date_when_deduplicated():
     line = Line("fact.indication.dated", {"kind": Line("indication.osteoporosis"), "display": "Osteoporose",
                                           "date": TODAY - timedelta(days=1)})
     assert catalogue("nl").text(line) == "Osteoporose (01-03-2026)"
+
+
+# --- terminology 3.2: eGFR < 30 -> calcium and vitamin D with caution --------------------------
+
+
+def test_low_egfr_adds_a_caution_for_calcium_and_vitamin_d():
+    rec = by_code(patient(egfr=egfr(25)))["bone-supplements"]
+    assert {"calcium", "vitamin-d"} <= {p.nutrient for p in rec.proposals}  # a note, not withheld
+    (note,) = [a for a in rec.advice if a.key == "advice.kidney-calcium-vitd"]
+    assert "25" in catalogue("nl").text(note) and "magnesium" in {w.nutrient for w in rec.withheld}
+
+
+def test_no_kidney_caution_with_a_normal_egfr_or_without_calcium_and_d():
+    rec = by_code(patient(egfr=egfr(45)))["bone-supplements"]
+    assert "advice.kidney-calcium-vitd" not in keys(rec.advice)
+    taking = (med("vitamin-d", "calcium", display="Calci Chew D3"),)
+    rec = by_code(patient(egfr=egfr(25), medications=taking))["bone-supplements"]
+    assert "advice.kidney-calcium-vitd" not in keys(rec.advice)
