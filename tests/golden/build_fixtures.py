@@ -97,6 +97,15 @@ ALENDRONATE_D = cc(
 CIPROFLOXACIN = cc((ATC, "J01MA02", "ciprofloxacin"), (RXNORM, "2551", "Ciprofloxacin"), text="Ciprofloxacine 500 mg tablet")
 LEVOTHYROXINE = cc((ATC, "H03AA01", "levothyroxine sodium"), (RXNORM, "10582", "Levothyroxine"), text="Levothyroxine 100 microgram tablet (Thyrax Duotab)")
 
+DOXYCYCLINE = cc((ATC, "J01AA02", "doxycycline"), (RXNORM, "3640", "Doxycycline"), text="Doxycycline 100 mg tablet")
+DOLUTEGRAVIR = cc((ATC, "J05AJ03", "dolutegravir"), text="Dolutegravir 50 mg tablet (Tivicay)")
+ELTROMBOPAG = cc((ATC, "B02BX05", "eltrombopag"), text="Eltrombopag 50 mg tablet (Revolade)")
+FERROFUMARAAT = cc((ATC, "B03AA02", "ferrous fumarate"), text="Ferrofumaraat 200 mg tablet")
+DIGOXIN = cc((ATC, "C01AA05", "digoxin"), (RXNORM, "3407", "Digoxin"), text="Digoxine 0,125 mg tablet")
+HYPERPARATHYROIDISM = cc((ICD10, "E21.0", "Primary hyperparathyroidism"), text="Primaire hyperparathyreoïdie")
+KIDNEY_STONES = cc((ICD10, "N20.0", "Calculus of kidney"), text="Nierstenen (calciumoxalaat)")
+IMMUNODEFICIENCY = cc((ICD10, "D84.9", "Immunodeficiency, unspecified"), text="Immuundeficiëntie")
+
 D3_DAILY = dosage("1 tablet per dag (20 microgram)", 20, "ug")
 D3_1000 = dosage("1 tablet per dag (25 microgram)", 25, "ug")
 ONE_A_DAY = dosage("1 maal per dag 1 stuk", 1, "{tbl}")
@@ -678,6 +687,70 @@ def cases() -> list[Case]:  # noqa: PLR0915 - one entry per golden patient
                       card("vitd-recheck", lab_order=True)],
              conditions=[l95(p)], statements=[d3_60(p)],
              lab_orders=[{**service_request("sr-vitd", p, VITD_NGML, authored_days=62), "occurrenceDateTime": ago(61)}]))
+
+    # --- terminology section 4 rows end to end (codes matched from FHIR, not only hand-built facts) --
+    spacing = [
+        ("41-calcium-with-doxycycline", DOXYCYCLINE, "tetracycline (doxycycline): chelation, 2-3 h apart", "warning"),
+        ("42-calcium-with-dolutegravir", DOLUTEGRAVIR, "integrase inhibitor: 2 h before or 6 h after", "warning"),
+        ("43-calcium-with-eltrombopag", ELTROMBOPAG, "eltrombopag: 4 h apart", "warning"),
+        ("44-calcium-with-oral-iron", FERROFUMARAAT, "oral iron: 2 h apart", "info"),
+    ]
+    for slug, drug, gist, indicator in spacing:
+        p = "gp" + slug[:2]
+        add(Case(slug,
+                 f"F 66 L95, takes calcium carbonate and {gist} (terminology §4): spacing card ({indicator}); calcium "
+                 "is already taken, the rest is proposed with the spacing advice.",
+                 patient(p, "female", 66, family="Smit", given="Ria"),
+                 [card("bone-supplements", not_proposes=["calcium"], proposes_includes=["magnesium", "vitamin-d"]),
+                  card("safety-mineral-spacing", indicator=indicator, proposes=[])],
+                 conditions=[l95(p)],
+                 requests=[request("mr-drug", p, drug, ONE_A_DAY, authored_days=20)],
+                 statements=[statement("ms-ca", p, CALCIUM_CARBONATE, CA_DAILY, start_days=200)]))
+
+    p = "gp45"
+    add(Case("45-digoxin-ca-d-high-calcium",
+             "F 78 L95 + AF on digoxin and Calci Chew D3, serum Ca 2.70 mmol/L: hypercalcaemia warning that names "
+             "digoxin (arrhythmia risk) (terminology §4).",
+             patient(p, "female", 78, family="Bos", given="Wil"),
+             [card("bone-supplements", optional=True, not_proposes=["calcium", "vitamin-d"]),
+              card("safety-hypercalcaemia", indicator="warning", detail_contains=["Digoxine", ["2,7", "2.7"]])],
+             conditions=[l95(p), condition("c-af", p, AF, onset_days=900)],
+             requests=[request("mr-dig", p, DIGOXIN, ONE_A_DAY, authored_days=800)],
+             statements=[statement("ms-cad", p, CALCI_CHEW_D3, ONE_A_DAY, start_days=400)],
+             vitamin_d=[observation("obs-vitd", p, VITD_NMOL, days=90, value=95, unit="nmol/L", ucum="nmol/L")],
+             calcium=[observation("obs-ca", p, CALCIUM_MMOL, days=10, value=2.70, unit="mmol/L", ucum="mmol/L")]))
+
+    p = "gp46"
+    add(Case("46-hyperparathyroidism-and-stones-taking-calcium",
+             "F 62 L95 + primary hyperparathyroidism + kidney stones, takes calcium carbonate: hypercalcaemia-risk "
+             "warning; calcium and vitamin D not proposed (terminology §4).",
+             patient(p, "female", 62, family="Kok", given="Annie"),
+             [card("bone-supplements", not_proposes=["calcium", "vitamin-d"], proposes_includes=["magnesium"]),
+              card("safety-hypercalcaemia", indicator="warning", detail_contains=["hyperparathyreo", "nierstenen"])],
+             conditions=[l95(p), condition("c-hpt", p, HYPERPARATHYROIDISM, onset_days=300),
+                         condition("c-stone", p, KIDNEY_STONES, onset_days=1200)],
+             statements=[statement("ms-ca", p, CALCIUM_CARBONATE, CA_DAILY, start_days=200)]))
+
+    p = "gp47"
+    add(Case("47-ipriflavone-with-immunodeficiency",
+             "F 70 L95 + immunodeficiency, takes ipriflavone: warning that weighs the lymphocytopenia risk "
+             "(terminology §4).",
+             patient(p, "female", 70, family="Vos", given="Nel"),
+             [card("bone-supplements", proposes=ALL5),
+              card("safety-ipriflavone", indicator="warning", detail_contains=["immuunsuppressie"])],
+             conditions=[l95(p), condition("c-imm", p, IMMUNODEFICIENCY, onset_days=2000)],
+             statements=[statement("ms-ipri", p, IPRIFLAVONE, IPRI_TID, start_days=150)]))
+
+    p = "gp48"
+    add(Case("48-egfr-25-calcium-d-caution",
+             "F 70 L95, no supplements, eGFR 25: magnesium withheld; calcium and vitamin D proposed with a caution "
+             "note (terminology §3.2).",
+             patient(p, "female", 70, family="Mulder", given="Els"),
+             [card("bone-supplements", not_proposes=["magnesium"], proposes_includes=["calcium", "vitamin-d"],
+                   detail_contains=["Ernstig verminderde nierfunctie", "met voorzichtigheid"]),
+              card("safety-magnesium-kidney", optional=True)],
+             conditions=[l95(p)],
+             kidney=[observation("obs-egfr", p, EGFR, days=30, value=25, unit="mL/min/1.73m2", ucum="mL/min/{1.73_m2}")]))
 
     return out
 
