@@ -87,7 +87,10 @@ def calcium_line(result: LabResult) -> Line:
         "unit": result.original_unit or "?",
         "mmol": round(result.value, 2),
     }
-    return Line("fact.lab.calcium.corrected" if result.corrected else "fact.lab.calcium", params)
+    if result.corrected:
+        return Line("fact.lab.calcium.corrected", params)
+    same = result.original_unit and fold(result.original_unit).replace(" ", "") == "mmol/l"
+    return Line("fact.lab.calcium.same" if same else "fact.lab.calcium", params)
 
 
 def egfr_line(result: LabResult) -> Line:

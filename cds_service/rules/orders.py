@@ -381,7 +381,7 @@ def order_unchecked(ctx: RuleContext) -> list[Recommendation]:
             code="safety-unchecked",
             category=Category.SAFETY,
             severity=Severity.INFO,
-            summary=Line("summary.safety-unchecked", {"count": len(items)}),
+            summary=Line("summary.safety-unchecked", {"nutrients": [i.params["nutrient"] for i in items]}),
             facts=tuple(items),
             advice=(Line("advice.safety-unchecked"),),
             unchecked=tuple(unchecked_line(ctx, d) for d in open_domains),

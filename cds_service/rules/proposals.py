@@ -124,7 +124,8 @@ def bone_supplements(ctx: RuleContext) -> list[Recommendation]:
     if not proposals and all(w.reason.key == NOT_NEEDED for w in withheld):
         return []  # nothing new to propose and nothing unsafe to explain
     proposed = {p.nutrient for p in proposals}
-    advice = _advice(ctx, proposed, soy)
+    taken_ids = frozenset(nid for nid in candidates if ctx.knowledge.nutrients[nid].proposable and current_uses(ctx, nid))
+    advice = _advice(ctx, proposed, soy, taken_ids)
     unchecked = [unchecked_line(ctx, d) for d in missing]
     if "vitamin-d" in proposed and not ctx.known(Domain.VITAMIN_D):
         unchecked.append(Line("unchecked.vitamin-d"))
@@ -150,7 +151,7 @@ def bone_supplements(ctx: RuleContext) -> list[Recommendation]:
     ]
 
 
-def _advice(ctx: RuleContext, proposed: set[str], soy: bool) -> list[Line]:
+def _advice(ctx: RuleContext, proposed: set[str], soy: bool, taken: frozenset[str] = frozenset()) -> list[Line]:
     nutrients = ctx.knowledge.nutrients
     advice = [Line("advice.together")]
     advice += [lines.dose_line(nutrients[n]) for n in (*CORE, SOY) if n in proposed]
@@ -169,6 +170,6 @@ def _advice(ctx: RuleContext, proposed: set[str], soy: bool) -> list[Line]:
     ipriflavone = nutrients.get("ipriflavone")
     printed = lines.printed_amount(ipriflavone) if ipriflavone else None
     advice.append(Line("advice.ipriflavone-info", {"printed": printed}) if printed else Line("advice.ipriflavone-info.noprint"))
-    advice += proposal_notes(ctx, proposed)
+    advice += proposal_notes(ctx, proposed, taken)
     advice += [Line("advice.evidence-note"), Line("advice.protein"), Line("advice.drug-treatment")]
     return advice

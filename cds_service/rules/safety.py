@@ -268,19 +268,27 @@ def unchecked_line(ctx: RuleContext, domain: Domain) -> Line:
     result = ctx.indeterminate(domain) if ctx.known(domain) else None
     if result is None:
         return Line(f"unchecked.{domain.value}")
-    return Line(f"unchecked.{domain.value}.indeterminate", {"line": lines.lab_line(result)})
+    when = result.effective.date() if result.effective else None
+    params = {"date": when, "value": result.original_value, "unit": result.original_unit or "?"}
+    return Line(f"unchecked.{domain.value}.indeterminate", params)
 
 
-def proposal_notes(ctx: RuleContext, proposed: set[str]) -> list[Line]:
+def proposal_notes(ctx: RuleContext, proposed: set[str], taken: frozenset[str] = frozenset()) -> list[Line]:
     """Advice lines (not withholding) for the nutrients being proposed: spacing, severe kidney
-    disease with calcium / vitamin D, thiazide/digoxin, soy with levothyroxine."""
+    disease with calcium / vitamin D, thiazide/digoxin, soy with levothyroxine.
+
+    The kidney and thiazide/digoxin notes also cover calcium and vitamin D already ``taken``: those
+    combinations get no safety card while serum calcium is normal (terminology section 4: "note in
+    the recommendation"), so the note is the only place they are mentioned. Spacing with a taken
+    mineral has its own card (``safety_mineral_spacing``).
+    """
     notes: list[Line] = []
     if proposed & {"calcium", "magnesium"}:
         for group in SPACING:
             uses = current_uses(ctx, group)
             if uses:
                 notes.append(lines.medication_line(f"advice.spacing.{group}.proposal", uses))
-    if proposed & {"calcium", "vitamin-d"}:
+    if (proposed | taken) & {"calcium", "vitamin-d"}:
         kidney = [lines.egfr_line(ctx.egfr)] if ctx.egfr_low else []
         kidney += [condition_line(c) for c in conditions(ctx, "ckd-severe")]
         if kidney:  # terminology 3.2: eGFR < 30 -> calcium + vitamin D with caution (a note, not withheld)

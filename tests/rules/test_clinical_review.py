@@ -18,6 +18,7 @@ from tests.rules.builders import (
     at,
     by_code,
     calcium,
+    condition,
     days_ago,
     egfr,
     keys,
@@ -61,7 +62,7 @@ def test_implausible_calcium_leaves_the_check_open_and_withholds_calcium_and_d()
     assert keys(rec.unchecked) == ["unchecked.calcium.indeterminate"]
     assert "fact.lab.indeterminate" in keys(rec.facts)
     text = catalogue("en").text(rec.unchecked[0])
-    assert "10.2 mmol/L" in text and "implausible" in text
+    assert text == "The latest calcium result (2026-02-20: 10.2 mmol/L) cannot be interpreted: hypercalcaemia was not checked."
 
 
 def test_a_normal_calcium_still_clears_the_check():
@@ -108,7 +109,7 @@ def test_draft_calcium_with_implausible_calcium_and_unknown_conditions():
     assert [f.params["nutrient"].key for f in card.facts] == ["nutrient.calcium", "nutrient.vitamin-d"]
     assert keys(card.unchecked) == ["unchecked.conditions", "unchecked.calcium.indeterminate"]
     summary = catalogue("en").text(card.summary)
-    assert len(summary) < 140 and "2" in summary
+    assert len(summary) < 140 and "calcium and vitamin D" in summary
 
 
 def test_draft_soy_with_unknown_medications():
@@ -241,6 +242,25 @@ def test_low_egfr_adds_a_caution_for_calcium_and_vitamin_d():
 def test_no_kidney_caution_with_a_normal_egfr_or_without_calcium_and_d():
     rec = by_code(patient(egfr=egfr(45)))["bone-supplements"]
     assert "advice.kidney-calcium-vitd" not in keys(rec.advice)
+    sarcoidosis = (condition("sarcoidosis"),)  # calcium and vitamin D withheld: neither proposed nor taken
+    rec = by_code(patient(egfr=egfr(25), safety_conditions=sarcoidosis))["bone-supplements"]
+    assert "advice.kidney-calcium-vitd" not in keys(rec.advice)
+
+
+def test_kidney_caution_also_for_calcium_and_d_already_taken():
     taking = (med("vitamin-d", "calcium", display="Calci Chew D3"),)
     rec = by_code(patient(egfr=egfr(25), medications=taking))["bone-supplements"]
-    assert "advice.kidney-calcium-vitd" not in keys(rec.advice)
+    assert "advice.kidney-calcium-vitd" in keys(rec.advice)
+
+
+def test_thiazide_note_also_when_calcium_and_d_are_already_taken():
+    # terminology §7 #12: HCTZ + Ca + D with a normal serum calcium: "note only"
+    taking = (med("vitamin-d", "calcium", display="Calci Chew D3"), med("thiazide", display="HCTZ"))
+    rec = by_code(patient(medications=taking, calcium=calcium(2.4)))["bone-supplements"]
+    (note,) = [a for a in rec.advice if a.key == "advice.thiazide-note"]
+    assert "HCTZ" in catalogue("nl").text(note) and "safety-hypercalcaemia" not in by_code(patient(medications=taking))
+
+
+def test_calcium_in_mmol_is_not_converted_to_itself():
+    line = by_code(patient(calcium=calcium(2.4, corrected=False)))["bone-supplements"].facts[-1]
+    assert catalogue("nl").text(line) == "Calcium op 10-02-2026: 2,4 mmol/l"
