@@ -29,6 +29,7 @@ from cds_service.facts.values import (
     number,
     parse_date,
     source,
+    text,
 )
 
 _RISK_FACTORS: dict[str, IndicationKind] = {
@@ -216,7 +217,7 @@ def _procedure(resource: dict, index: Index, born: date | None, out: ConditionFa
     if resource.get("resourceType") != "Procedure":
         out.skipped += 1
         return
-    if resource.get("status") not in _PROCEDURE_DONE:
+    if text(resource.get("status")) not in _PROCEDURE_DONE:
         return
     matched = _matches(index, resource.get("code"))
     if "bariatric-surgery" in matched:

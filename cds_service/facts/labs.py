@@ -128,7 +128,7 @@ def _result(r: _Reading, value: float | None, unit: str, problem: str | None, co
 
 def _tests(resource: dict, index: Index, wanted: Iterable[str]) -> str | None:
     """The first of ``wanted`` lab value sets the Observation's code matches (codes, then text)."""
-    if resource.get("resourceType") != "Observation" or resource.get("status") not in COUNTED_STATUS:
+    if resource.get("resourceType") != "Observation" or text(resource.get("status")) not in COUNTED_STATUS:
         return None
     concept = resource.get("code")
     matched = index.codings(codings(concept)) or index.texts(concept_texts(concept))

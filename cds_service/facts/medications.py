@@ -130,7 +130,7 @@ def record_from(
         dosages = resource.get("dosageInstruction")
         if not draft and (
             status not in _REQUEST_CURRENT | _REQUEST_PAST | {"draft"}
-            or resource.get("intent") not in _REQUEST_INTENTS
+            or text(resource.get("intent")) not in _REQUEST_INTENTS
         ):
             return None
     elif kind == "MedicationStatement":

@@ -31,7 +31,7 @@ def is_error_outcome(resource: Any) -> bool:
     issues = resource.get("issue")
     if not isinstance(issues, list):
         return False
-    return any(isinstance(i, dict) and i.get("severity") in _ERROR_SEVERITIES for i in issues)
+    return any(isinstance(i, dict) and isinstance(i.get("severity"), str) and i["severity"] in _ERROR_SEVERITIES for i in issues)
 
 
 def has_error_entry(bundle: dict) -> bool:

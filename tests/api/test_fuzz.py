@@ -174,11 +174,6 @@ def _one_resource_per_type(seeds: list[tuple[str, dict]]) -> dict[str, tuple[str
     return found
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="facts/labs.py _tests(): `resource.get('status') not in COUNTED_STATUS` raises TypeError "
-    "for an Observation.status that is an object or array -> 500; remove this mark when fixed",
-)
 async def test_every_top_level_field_of_the_wrong_json_type_never_gets_a_5xx(client, seeds):
     """Type confusion, systematically: each primitive field of each resource type as an object or array."""
     failures = []

@@ -4,7 +4,7 @@ from cds_service.facts.build import build_facts, prepared
 from cds_service.facts.model import Domain
 from cds_service.fhir.data import ResolvedData
 
-from .conftest import ATC, NOW, SNOMED, cc, condition, daily, observation, statement
+from .conftest import ATC, NOW, SNOMED, cc, condition, daily, observation, request, statement
 
 
 def test_prepared_once_per_knowledge(knowledge):
@@ -94,3 +94,15 @@ def test_bad_datetime_falls_back_to_date(facts):
 
     assert parse_datetime("2026-05-01T25:99:00").isoformat() == "2026-05-01T00:00:00+00:00"
     assert parse_datetime(5) is None and parse_datetime("garbage") is None
+
+
+def test_status_and_intent_of_the_wrong_json_type_are_skipped_not_raised(facts):
+    """A status or intent that is an object or a list (unhashable) reads as "not counted", never a crash."""
+    for wrong in ({"code": "final"}, ["final"]):
+        f = facts(
+            vitaminD=[observation("14635-7", 55, "nmol/L", status=wrong)],
+            medicationRequests=[request(cc(ATC, "A11CC05"), daily(800, "IE"), intent=wrong)],
+            procedures=[{"resourceType": "Procedure", "id": "p1", "status": wrong,
+                         "code": cc(SNOMED, "430715008")}],
+        )
+        assert f.vitamin_d == () and f.meds("vitamin-d") == () and f.indications == ()
