@@ -242,12 +242,14 @@ def log_call(
     outcome: str,
     fetched: Iterable[str] = (),
     missing: Iterable[str] = (),
+    problems: Mapping[str, str] | None = None,
     status: int | None = None,
 ) -> None:
     """Write the one ``cds.call`` event of a service call.
 
     ``outcome`` is a short word (``cards``, ``no-cards``, ``prefetch-incomplete``, ``timeout``,
-    ``error``…); ``fetched``/``missing`` are prefetch *keys* (e.g. ``vitaminD``), never data.
+    ``error``…); ``fetched``/``missing`` are prefetch *keys* (e.g. ``vitaminD``), never data;
+    ``problems`` maps a key to a short reason (``http 401``, ``timeout``, ``not-fhir``).
     """
     logging.getLogger(CALL_LOGGER).info(
         CALL_EVENT,
@@ -262,6 +264,7 @@ def log_call(
             "outcome": outcome,
             "fetched": sorted(fetched),
             "missing": sorted(missing),
+            **({"problems": dict(problems)} if problems else {}),
             "status": status,
         },
     )

@@ -68,6 +68,7 @@ async def call_service(request: Request) -> Response:
             tenant=auth.tenant, issuer=auth.issuer, duration_ms=(time.perf_counter() - started) * 1000,
             cards=len(result.cards) if result else 0, outcome=outcome, status=status,
             fetched=result.data.fetched if result else (), missing=result.data.unknown if result else (),
+            problems=result.data.problems if result else None,
         )
 
     try:

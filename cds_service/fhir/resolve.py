@@ -135,7 +135,7 @@ async def resolve(
         fetched=frozenset(k for k, o in outcomes.items() if o.fetched),
         problems=problems,
     )
-    logger.info(
+    logger.debug(  # the per-call summary (cds.call) carries fetched / missing keys and their reasons
         "fhir resolve keys=%d fetched=%d unknown=%s ms=%.1f",
         len(outcomes),
         len(data.fetched),

@@ -66,3 +66,17 @@ async def test_a_slow_server_is_cut_off_at_the_deadline(app_factory, knowledge, 
         elapsed = time.perf_counter() - started
     assert response.status_code == 200
     assert elapsed < 2.0
+
+
+async def test_the_call_log_names_each_missing_key_and_why(client, fhir, knowledge, caplog):
+    """Keys that could not be fetched are logged by name with a short reason (never data, never the token)."""
+    fhir.resource(PATIENT)
+    templates = {k: t.replace(PATIENT_TOKEN, "p1") for k, t in prefetch_templates(knowledge).items() if k != "patient"}
+    for key, target in templates.items():
+        fhir.search(target, []) if key != "vitaminD" else fhir.on(target, Reply(status=500))
+    caplog.set_level("INFO", logger="cds_service.call")
+    response = await client.post(PV, json=request_for(fhir))
+    assert response.status_code == 200
+    [call] = [r for r in caplog.records if r.getMessage() == "cds.call"]
+    assert call.missing == ["vitaminD"] and "vitaminD" in call.problems and "500" in call.problems["vitaminD"]
+    assert "patient" in call.fetched and "t0ken" not in caplog.text

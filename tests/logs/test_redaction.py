@@ -60,13 +60,13 @@ def test_pseudonymise_is_keyed_and_stable():
 def test_call_event_fields(captured):
     log_call(service="bone-health-patient-view", hook="patient-view", hook_instance="hi-1", tenant="t1",
              issuer="https://ehr.example", duration_ms=12.345, cards=2, outcome="cards",
-             fetched={"vitaminD", "patient"}, missing=["kidney"], status=200)
+             fetched={"vitaminD", "patient"}, missing=["kidney"], problems={"kidney": "timeout"}, status=200)
     (event,) = [e for e in captured.events if e["event"] == CALL_EVENT]
     assert event == {
         "event": CALL_EVENT, "level": "info", "logger": "cds_service.call", "service": "bone-health-patient-view",
         "hook": "patient-view", "hookInstance": "hi-1", "tenant": "t1", "issuer": "https://ehr.example",
         "duration_ms": 12.3, "cards": 2, "outcome": "cards", "fetched": ["patient", "vitaminD"],
-        "missing": ["kidney"], "status": 200, "time": event["time"],
+        "missing": ["kidney"], "problems": {"kidney": "timeout"}, "status": 200, "time": event["time"],
     }
 
 
