@@ -11,69 +11,9 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from cds_service.knowledge.model import Knowledge, normalize_text
+from cds_service.knowledge.model import CONDITION_SETS, LAB_SETS, MEDICATION_SETS, Knowledge, normalize_text
 
-CONDITION_SETS: tuple[str, ...] = (
-    "osteoporosis",
-    "osteopenia",
-    "fragility-fracture",
-    "major-osteoporotic-site-fracture",
-    "fracture",
-    "menopause",
-    "anorexia-nervosa",
-    "diabetes",
-    "malabsorption",
-    "bariatric-surgery",
-    "immobility",
-    "protein-metabolism-disorder",
-    "long-term-steroid-status",
-    "hypercalcaemia",
-    "hyperparathyroidism",
-    "kidney-stones",
-    "sarcoidosis",
-    "ckd-severe",
-    "er-positive-breast-cancer",
-    "adrenal-insufficiency",
-    "pregnancy",
-    "breastfeeding",
-    "immunosuppression",
-)
-
-MEDICATION_SETS: tuple[str, ...] = (
-    "glucocorticoid-systemic",
-    "bone-drug",
-    "vitamin-d",
-    "active-vitamin-d",
-    "calcium",
-    "magnesium",
-    "vitamin-k2",
-    "vitamin-k1",
-    "soy-isoflavones",
-    "ipriflavone",
-    "vka",
-    "levothyroxine",
-    "bisphosphonate-oral",
-    "tetracycline",
-    "fluoroquinolone",
-    "thiazide",
-    "digoxin",
-    "integrase-inhibitor",
-    "oral-iron",
-    "eltrombopag",
-    "tamoxifen",
-    "aromatase-inhibitor",
-    "theophylline",
-)
-
-LAB_SETS: tuple[str, ...] = (
-    "lab-25ohd",
-    "lab-calcium",
-    "lab-calcium-corrected",
-    "lab-albumin",
-    "lab-egfr",
-    "lab-creatinine",
-)
-
+__all__ = ["CONDITION_SETS", "LAB_SETS", "MEDICATION_SETS", "Index"]
 
 _NONE: frozenset[str] = frozenset()
 MEMO_SIZE = 4096  # entries per memo; a full memo starts over (bounded memory per worker)

@@ -31,8 +31,8 @@ RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
 LOINC = "http://loinc.org"
 UCUM = "http://unitsofmeasure.org"
 
-# --- value set ids (conditions, procedures) -----------------------------------------------
-VALUE_SETS: tuple[str, ...] = (
+# --- value set ids, in the groups the facts layer matches together -------------------------
+CONDITION_SETS: tuple[str, ...] = (
     # indications (guideline decision 1)
     "osteoporosis",
     "osteopenia",
@@ -58,7 +58,10 @@ VALUE_SETS: tuple[str, ...] = (
     "pregnancy",
     "breastfeeding",
     "immunosuppression",
-    # medication groups (match by code first, then by name/brand, for every group)
+)
+
+# medication groups (match by code first, then by name/brand, for every group)
+MEDICATION_SETS: tuple[str, ...] = (
     "glucocorticoid-systemic",
     "bone-drug",  # bisphosphonates, denosumab, teriparatide, romosozumab, raloxifene, ...
     "vitamin-d",  # plain D (D3, D2, calcifediol) incl. combinations that contain D
@@ -82,7 +85,10 @@ VALUE_SETS: tuple[str, ...] = (
     "tamoxifen",
     "aromatase-inhibitor",
     "theophylline",
-    # labs (LOINC)
+)
+
+# labs (LOINC)
+LAB_SETS: tuple[str, ...] = (
     "lab-25ohd",
     "lab-calcium",
     "lab-calcium-corrected",
@@ -91,6 +97,8 @@ VALUE_SETS: tuple[str, ...] = (
     "lab-creatinine",
     "lab-lymphocytes",
 )
+
+VALUE_SETS: tuple[str, ...] = CONDITION_SETS + MEDICATION_SETS + LAB_SETS
 
 NUTRIENTS: tuple[str, ...] = (
     "calcium",
