@@ -39,6 +39,7 @@ from cds_service.knowledge.site import load_site_codings
 from cds_service.logs import configure_logging
 from cds_service.pipeline import Clock, Pipeline, utc_now
 from cds_service.rules.engine import RuleConfig
+from cds_service.runtime import tune_gc
 from cds_service.storage.db import create_db_engine, create_tables
 from cds_service.storage.writer import Writer
 
@@ -70,7 +71,12 @@ def create_app(
     knowledge: Knowledge | None = None,
     warm_up: bool = True,
 ) -> Starlette:
-    """Build the app. ``knowledge`` skips loading (tests); ``warm_up`` runs the pipeline at start."""
+    """Build the app. ``knowledge`` skips loading (tests); ``warm_up`` runs the pipeline at start.
+
+    With no ``settings`` (the server's call) the process is also tuned for serving once started
+    (:func:`cds_service.runtime.tune_gc`); tests that pass settings leave their process alone.
+    """
+    serving = settings is None
     if settings is None:
         settings = Settings()
         configure_logging(settings)
@@ -111,6 +117,8 @@ def create_app(
             if warm_up:
                 await state.pipeline.warm_up()
             state.knowledge = loaded
+            if serving:
+                tune_gc()
             log.info("ready", extra={"knowledge": loaded.version, "env": settings.env})
             yield
         finally:
