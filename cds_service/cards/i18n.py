@@ -44,6 +44,7 @@ class Catalogue:
     def __init__(self, language: str, messages: dict[str, str]) -> None:
         self.language = language
         self.messages = messages
+        self._plain: dict[str, str] = {}  # key -> text of lines without parameters (half of all)
 
     def has(self, key: str) -> bool:
         return key in self.messages
@@ -52,6 +53,14 @@ class Catalogue:
         """Render a line (or a bare key) in this language."""
         if isinstance(line, str):
             line = Line(line)
+        if not line.params:
+            plain = self._plain.get(line.key)
+            if plain is None:
+                plain = self._plain[line.key] = self._render(line, markdown)
+            return plain
+        return self._render(line, markdown)
+
+    def _render(self, line: Line, markdown: bool) -> str:
         template = self.messages.get(line.key)
         if template is None:
             return line.key

@@ -117,35 +117,70 @@ class CdsResponse(_Model):
     systemActions: tuple[Action, ...] = ()
 
 
-_LEAVES = frozenset({str, int, float, bool})  # kept as they are, except the empty string
+_NUMBERS = frozenset({int, float, bool})
+
+
+def _empty(value: Any) -> bool:
+    return value is None or value == "" or value == [] or value == {}
 
 
 def _prune(value: Any) -> Any:
     """Drop None and empty containers/strings recursively."""
     if isinstance(value, dict):
-        out = {}
-        for k, v in value.items():
-            if v.__class__ in _LEAVES:  # the common case, without a call
-                if v != "":
-                    out[k] = v
-                continue
-            v = _prune(v)
-            if v is None or v == "" or v == [] or v == {}:
-                continue
-            out[k] = v
-        return out
+        return _prune_dict(value)
     if isinstance(value, (list, tuple)):
-        out_list = []
-        for v in value:
-            if v.__class__ in _LEAVES:
-                if v != "":
-                    out_list.append(v)
-                continue
-            v = _prune(v)
-            if not (v is None or v == "" or v == [] or v == {}):
-                out_list.append(v)
-        return out_list
+        return _prune_list(value)
     return value
+
+
+# The two loops below are _prune unrolled by the exact class of each value (plain JSON types
+# first, anything else the generic way): pruning runs over every node of every response.
+def _prune_dict(value: dict) -> dict:
+    out = {}
+    for k, v in value.items():
+        cls = v.__class__
+        if cls is str:
+            if v:
+                out[k] = v
+        elif cls is dict:
+            v = _prune_dict(v)
+            if v:
+                out[k] = v
+        elif cls is list or cls is tuple:
+            v = _prune_list(v)
+            if v:
+                out[k] = v
+        elif cls in _NUMBERS:
+            out[k] = v
+        elif v is not None:
+            v = _prune(v)
+            if not _empty(v):
+                out[k] = v
+    return out
+
+
+def _prune_list(value: list | tuple) -> list:
+    out = []
+    for v in value:
+        cls = v.__class__
+        if cls is str:
+            if v:
+                out.append(v)
+        elif cls is dict:
+            v = _prune_dict(v)
+            if v:
+                out.append(v)
+        elif cls is list or cls is tuple:
+            v = _prune_list(v)
+            if v:
+                out.append(v)
+        elif cls in _NUMBERS:
+            out.append(v)
+        elif v is not None:
+            v = _prune(v)
+            if not _empty(v):
+                out.append(v)
+    return out
 
 
 def dump_response(response: CdsResponse) -> dict[str, Any]:

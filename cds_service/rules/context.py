@@ -32,6 +32,7 @@ class RuleContext:
         self.knowledge = knowledge
         self.config = config
         self.hook = hook
+        self._taking: dict[str, tuple[MedicationUse, ...]] = {}  # the rules ask ~40 times per call
 
     # --- basics -------------------------------------------------------------------------------
     @property
@@ -52,7 +53,10 @@ class RuleContext:
     # --- medications --------------------------------------------------------------------------
     def taking(self, group: str) -> tuple[MedicationUse, ...]:
         """Current (active or draft) records in a medication group."""
-        return self.facts.meds(group)
+        found = self._taking.get(group)
+        if found is None:
+            found = self._taking[group] = self.facts.meds(group)
+        return found
 
     def taking_any(self, *groups: str) -> bool:
         return any(self.taking(g) for g in groups)
