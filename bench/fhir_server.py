@@ -38,6 +38,7 @@ def serve(prefetch: dict[str, Any], *, delay_s: float) -> Iterator[str]:
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # headers and body are two writes: no 40 ms delayed-ACK stall
 
         def do_GET(self) -> None:  # noqa: N802 - http.server API
             time.sleep(delay_s)

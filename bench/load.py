@@ -14,7 +14,7 @@ import statistics
 import subprocess
 import tempfile
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -47,6 +47,7 @@ class LoadResult:
     p50_ms: float
     p95_ms: float
     p99_ms: float
+    error_kinds: dict[str, int] = field(default_factory=dict)  # "status 503", "ReadTimeout"... (Python loop)
 
     @property
     def rps(self) -> float:
@@ -114,6 +115,7 @@ def _percentile(sorted_values: list[float], q: float) -> float:
 async def _python_loop(url: str, body: bytes, concurrency: int, seconds: float, max_requests: int | None) -> LoadResult:
     latencies: list[float] = []
     errors = 0
+    kinds: dict[str, int] = {}
     stop_at = time.perf_counter() + seconds
     sent = 0
     headers = {"Content-Type": "application/json"}
@@ -124,12 +126,16 @@ async def _python_loop(url: str, body: bytes, concurrency: int, seconds: float, 
             while time.perf_counter() < stop_at and (max_requests is None or sent < max_requests):
                 sent += 1
                 t0 = time.perf_counter()
+                kind = None
                 try:
                     response = await client.post(url, content=body, headers=headers)
                     if response.status_code >= 300:
-                        errors += 1
-                except httpx.HTTPError:
+                        kind = f"status {response.status_code}"
+                except httpx.HTTPError as exc:
+                    kind = type(exc).__name__
+                if kind is not None:
                     errors += 1
+                    kinds[kind] = kinds.get(kind, 0) + 1
                 latencies.append((time.perf_counter() - t0) * 1000)
 
         started = time.perf_counter()
@@ -139,6 +145,7 @@ async def _python_loop(url: str, body: bytes, concurrency: int, seconds: float, 
     return LoadResult(
         tool="python", concurrency=concurrency, requests=len(latencies), seconds=elapsed, errors=errors,
         p50_ms=_percentile(latencies, 50), p95_ms=_percentile(latencies, 95), p99_ms=_percentile(latencies, 99),
+        error_kinds=kinds,
     )
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import time
 from pathlib import Path
 from typing import Any
@@ -40,14 +41,21 @@ def _http_scenario(sizes: list[int], concurrencies: list[int], *, seconds: float
                 # warm-up (first-call costs are start-up costs, not per-request costs)
                 load.run_python(url, bodies[n], concurrency=2, seconds=0.5, max_requests=20)
                 for c in concurrencies:
-                    runs = [load.run_load(url, bodies[n], concurrency=c, seconds=seconds, use_wrk=use_wrk).as_dict()
-                            for _ in range(repeats)]
+                    runs = []
+                    for _ in range(repeats):
+                        cpu_before = server.cpu_seconds()
+                        run = load.run_load(url, bodies[n], concurrency=c, seconds=seconds, use_wrk=use_wrk).as_dict()
+                        # server CPU per request: less sensitive to a noisy neighbour than latency
+                        run["cpu_ms_per_request"] = round(
+                            (server.cpu_seconds() - cpu_before) * 1000 / max(run["requests"], 1), 3)
+                        runs.append(run)
                     results.setdefault(f"{n}", {}).setdefault(f"c{c}", {})[kind] = {
                         "runs": runs,
                         "rps": load.summarise([r["rps"] for r in runs]),
                         "p50_ms": load.summarise([r["p50_ms"] for r in runs]),
                         "p95_ms": load.summarise([r["p95_ms"] for r in runs]),
                         "p99_ms": load.summarise([r["p99_ms"] for r in runs]),
+                        "cpu_ms_per_request": load.summarise([r["cpu_ms_per_request"] for r in runs]),
                         "errors": sum(r["errors"] for r in runs),
                         "bytes": len(bodies[n]),
                     }
@@ -76,6 +84,7 @@ def _fallback_scenario(*, samples: int, delay_s: float, missing: tuple[str, ...]
         url = _post_path(server.base_url)
         latencies = []
         errors = 0
+        statuses: dict[str, int] = {}
         with httpx.Client(timeout=10) as client:
             client.post(url, content=body, headers={"Content-Type": "application/json"})
             for _ in range(samples):
@@ -83,6 +92,7 @@ def _fallback_scenario(*, samples: int, delay_s: float, missing: tuple[str, ...]
                 response = client.post(url, content=body, headers={"Content-Type": "application/json"})
                 latencies.append((time.perf_counter() - t0) * 1000)
                 errors += response.status_code != 200
+                statuses[str(response.status_code)] = statuses.get(str(response.status_code), 0) + 1
         round_trip = _one_round_trip(fhir_base, samples)
     return {
         "missing_keys": list(missing),
@@ -90,6 +100,7 @@ def _fallback_scenario(*, samples: int, delay_s: float, missing: tuple[str, ...]
         "latency_ms": load.summarise(latencies),
         "one_round_trip_ms": load.summarise(round_trip),
         "errors": errors,
+        "statuses": statuses,
     }
 
 
@@ -105,6 +116,7 @@ def _startup_memory_scenario(*, starts: int, requests: int, workers: int, use_wr
         rss_start = server.worker_rss_mb()
         sent = 0
         errors = 0
+        error_kinds: dict[str, int] = {}
         while sent < requests:
             if use_wrk:
                 result = load.run_wrk(url, body, concurrency=32, seconds=5)
@@ -112,6 +124,8 @@ def _startup_memory_scenario(*, starts: int, requests: int, workers: int, use_wr
                 result = load.run_python(url, body, concurrency=16, seconds=30, max_requests=requests - sent)
             sent += result.requests
             errors += result.errors
+            for kind, count in result.error_kinds.items():
+                error_kinds[kind] = error_kinds.get(kind, 0) + count
         rss_end = server.worker_rss_mb()
     growth = [round((e - s) / s * 100, 1) for s, e in zip(rss_start, rss_end)] if rss_start else []
     return {
@@ -121,6 +135,7 @@ def _startup_memory_scenario(*, starts: int, requests: int, workers: int, use_wr
         "requests": sent,
         "rss_growth_pct": growth,
         "errors": errors,
+        "error_kinds": error_kinds,
     }
 
 
@@ -145,7 +160,8 @@ def main(argv: list[str] | None = None) -> int:
         fallback_samples, starts, memory_requests, core_iterations = 30, 3, 20_000, 200
 
     report: dict[str, Any] = {"machine": machine_info(), "mode": "smoke" if args.smoke else "full",
-                              "load_tool": "wrk" if use_wrk else "python", "workers": args.workers}
+                              "load_tool": "wrk" if use_wrk else "python", "workers": args.workers,
+                              "service_log_level": os.environ.get("CDS_LOG_LEVEL", "INFO (default)")}
     t0 = time.perf_counter()
     report["rules_core"] = asyncio.run(rules_core(iterations=core_iterations))
     report["patient_view"] = _http_scenario(sizes, concurrencies, seconds=seconds, repeats=repeats,

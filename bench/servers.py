@@ -32,6 +32,15 @@ def _children(pid: int) -> list[int]:
     return [int(p) for p in text.split()]
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -54,6 +63,10 @@ class Server:
 
     def worker_rss_mb(self) -> list[float]:
         return [round(rss_mb(p), 1) for p in self.worker_pids()]
+
+    def cpu_seconds(self) -> float:
+        """CPU time used so far by the workers (the master only supervises)."""
+        return sum(cpu_seconds(p) for p in self.worker_pids())
 
 
 def _is_python_worker(pid: int) -> bool:
@@ -80,11 +93,15 @@ def _wait_ready(url: str, proc: subprocess.Popen, timeout: float) -> None:
 
 @contextmanager
 def start(kind: str, *, workers: int, env: dict[str, str] | None = None, timeout: float = 60) -> Iterator[Server]:
-    """Start ``service`` (the README's command) or ``baseline`` on a free loopback port."""
+    """Start ``service`` (the README's command, default settings) or ``baseline`` on a free loopback port.
+
+    The server's output (the service logs one JSON line per call at the default level) goes to a
+    file that is thrown away, so a full pipe never blocks it.
+    """
     port = free_port()
     bindir = Path(sys.executable).parent
     with tempfile.TemporaryDirectory() as tmp:
-        environment = {**os.environ, "CDS_DATABASE_URL": f"sqlite:///{tmp}/bench.db", "CDS_LOG_LEVEL": "WARNING", **(env or {})}
+        environment = {**os.environ, "CDS_DATABASE_URL": f"sqlite:///{tmp}/bench.db", **(env or {})}
         if kind == "service":
             cmd = [str(bindir / "cds-service"), "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
             ready = f"http://127.0.0.1:{port}/readyz"
@@ -93,9 +110,15 @@ def start(kind: str, *, workers: int, env: dict[str, str] | None = None, timeout
                    "--workers", str(workers), "--log-level", "warning", "--no-access-log"]
             ready = f"http://127.0.0.1:{port}/"
         started = time.perf_counter()
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        output = open(Path(tmp, "server.log"), "wb")
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=environment, stdout=output, stderr=subprocess.STDOUT)
         try:
-            _wait_ready(ready, proc, timeout)
+            try:
+                _wait_ready(ready, proc, timeout)
+            except RuntimeError as exc:
+                output.flush()
+                tail = Path(tmp, "server.log").read_bytes()[-2000:].decode(errors="replace")
+                raise RuntimeError(f"{exc}; its output ends with:\n{tail}") from None
             server = Server(proc, f"http://127.0.0.1:{port}", time.perf_counter() - started)
             time.sleep(0.3 if workers > 1 else 0)  # let every worker finish its own start-up
             yield server
@@ -106,3 +129,4 @@ def start(kind: str, *, workers: int, env: dict[str, str] | None = None, timeout
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+            output.close()
