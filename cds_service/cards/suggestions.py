@@ -17,7 +17,7 @@ import orjson
 
 from cds_service.cards.i18n import Catalogue
 from cds_service.cards.model import Action, Suggestion
-from cds_service.knowledge.model import SNOMED, UCUM, Coding, Knowledge, Nutrient
+from cds_service.knowledge.model import SNOMED, UCUM, Knowledge, Nutrient
 from cds_service.rules import lines
 from cds_service.rules.model import LabOrderProposal, Line, Proposal, Recommendation
 

@@ -20,7 +20,8 @@ from cds_service.knowledge.model import Knowledge
 from cds_service.rules.context import RuleContext
 from cds_service.rules.labs import vitd_recheck, vitd_status
 from cds_service.rules.model import Category, Recommendation, Severity
-from cds_service.rules.orders import ORDER_RULES, dose_totals
+from cds_service.rules.dose_checks import dose_totals
+from cds_service.rules.orders import ORDER_RULES
 from cds_service.rules.proposals import bone_supplements
 from cds_service.rules.safety import SAFETY_RULES
 

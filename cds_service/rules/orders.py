@@ -9,43 +9,23 @@ selected drafts, on ``order-sign`` every draft (the final check). What is not sp
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, timedelta
-from typing import Callable, Iterable
+from datetime import date
+from typing import Callable
 
-from cds_service.facts.model import Domain, Indication, IndicationKind, LabOrder, MedicationUse, Sex
+from cds_service.facts.model import Domain, Indication, IndicationKind, MedicationUse, Sex
 from cds_service.knowledge.model import NUTRIENTS
-from cds_service.rules import doses, lines
+from cds_service.rules import lines
 from cds_service.rules.context import RuleContext
-from cds_service.rules.labs import target_line, vitd_clock
-from cds_service.rules.model import Category, LabOrderProposal, Line, Recommendation, Severity
+from cds_service.rules.dose_checks import dose_totals
+from cds_service.rules.model import Category, Line, Recommendation, Severity
+from cds_service.rules.order_labs import vitd_order_check, vitd_recheck_early
 from cds_service.rules.proposals import bone_supplements
 from cds_service.rules.safety import SAFETY_RULES, missing_domains, unchecked_line
+from cds_service.rules.scope import ORDER_HOOKS, current, in_scope, scoped
 
-ORDER_HOOKS = ("order-select", "order-sign")
+__all__ = ["ORDER_HOOKS", "ORDER_RULES", "evaluate_orders", "in_scope"]
 
 OrderRule = Callable[[RuleContext], list[Recommendation]]
-
-
-# --- scope --------------------------------------------------------------------------------------
-
-
-def in_scope(order: MedicationUse | LabOrder, hook: str) -> bool:
-    """A draft the hook advises on: the selections on order-select, every draft on order-sign."""
-    return order.draft and (order.selected or hook != "order-select")
-
-
-def scoped(ctx: RuleContext, group: str) -> tuple[MedicationUse, ...]:
-    """Draft orders in a medication group that the hook advises on."""
-    return tuple(m for m in ctx.facts.medications if group in m.groups and in_scope(m, ctx.hook))
-
-
-def current(ctx: RuleContext, group: str) -> tuple[MedicationUse, ...]:
-    """Medication the patient takes now (on file, not a draft)."""
-    return ctx.facts.meds(group, drafts=False)
-
-
-def _refs(uses: Iterable[MedicationUse]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(ref for u in uses if (ref := u.resource_id or u.source.reference)))
 
 
 # --- glucocorticoids without bone protection ----------------------------------------------------
@@ -120,96 +100,7 @@ def gc_bone_protection(ctx: RuleContext) -> list[Recommendation]:
     ]
 
 
-# --- vitamin D and its 25(OH)D check ------------------------------------------------------------
-
-
-def _after_days(ctx: RuleContext) -> int:
-    return int(ctx.param("vitd-check-after-days"))
-
-
-def _restarts_clock(draft: MedicationUse, on_file: tuple[MedicationUse, ...], ctx: RuleContext) -> bool:
-    """A draft vitamin D starts (or changes) supplementation unless it repeats a current product's dose."""
-    amount = draft.nutrients.get("vitamin-d")
-    if amount is None:
-        return True
-    change = ctx.param("vitd-dose-change-fraction")
-    for use in on_file:
-        old = use.nutrients.get("vitamin-d")
-        if old is not None and old.unit == amount.unit and abs(amount.value - old.value) < change * old.value:
-            return False
-    return True
-
-
-def vitd_order_check(ctx: RuleContext) -> list[Recommendation]:
-    """``vitd-recheck`` on a draft vitamin D: propose the 25(OH)D check 8 weeks after its start.
-
-    Not when the draft repeats a current product's dose (a renewal does not restart the clock), nor
-    when a 25(OH)D order (on file or draft) is already planned for a day after the start.
-    """
-    on_file = current(ctx, "vitamin-d")
-    drafts = [d for d in scoped(ctx, "vitamin-d") if _restarts_clock(d, on_file, ctx)]
-    if not drafts:
-        return []
-    start = min(d.start or ctx.today for d in drafts)
-    # An order for a day after the start is the check; one on the start day is a baseline test.
-    if any(_order_date(o, ctx) > start for o in ctx.facts.lab_orders):
-        return []
-    check = start + timedelta(days=_after_days(ctx))
-    window_end = check + timedelta(days=int(ctx.param("vitd-check-window-days")))
-    unchecked = () if ctx.known(Domain.LAB_ORDERS) else (Line("unchecked.lab-orders"),)
-    return [
-        Recommendation(
-            code="vitd-recheck",
-            category=Category.LAB,
-            severity=Severity.INFO,
-            summary=Line("summary.vitd-recheck.order", {"date": check, "weeks": _after_days(ctx) // 7}),
-            facts=(lines.medication_line("fact.vitd-draft", drafts, date=start),),
-            advice=(Line("advice.vitd-recheck", {"weeks": _after_days(ctx) // 7}), target_line(ctx.knowledge)),
-            unchecked=unchecked,
-            lab_order=LabOrderProposal(start=check, end=window_end, reason_references=_refs(drafts)),
-            rule="vitd_order_check",
-        )
-    ]
-
-
-def _order_date(order: LabOrder, ctx: RuleContext) -> date:
-    """When a 25(OH)D order is for: its planned occurrence, else its authored date, else today."""
-    return order.occurrence or order.authored or ctx.today
-
-
-def vitd_recheck_early(ctx: RuleContext) -> list[Recommendation]:
-    """``vitd-recheck-early``: a draft 25(OH)D order after vitamin D started but < 8 weeks after."""
-    found = vitd_clock(ctx)
-    orders = [o for o in ctx.facts.lab_orders if in_scope(o, ctx.hook)]
-    if found is None or not orders:
-        return []
-    start, clock, episode = found
-    meaningful = clock + timedelta(days=_after_days(ctx))
-    early = [o for o in orders if clock < _order_date(o, ctx) < meaningful]
-    if not early:
-        return []
-    when = min(_order_date(o, ctx) for o in early)
-    facts = [lines.medication_line("fact.vitd-start", [u for u in episode if u.active], date=start)]
-    if clock != start:
-        facts.append(Line("fact.vitd-dose-change", {"date": clock}))
-    facts.append(Line("fact.lab-order-draft", {"date": when, "days": (when - clock).days}))
-    return [
-        Recommendation(
-            code="vitd-recheck-early",
-            category=Category.INFO,
-            severity=Severity.INFO,
-            summary=Line("summary.vitd-recheck-early", {"date": meaningful, "weeks": _after_days(ctx) // 7}),
-            facts=tuple(facts),
-            advice=(
-                Line("advice.vitd-recheck-early", {"weeks": _after_days(ctx) // 7, "date": meaningful}),
-                target_line(ctx.knowledge),
-            ),
-            rule="vitd_recheck_early",
-        )
-    ]
-
-
-# --- duplicates and dose totals -----------------------------------------------------------------
+# --- duplicates -----------------------------------------------------------------------------
 
 
 def duplicate_supplement(ctx: RuleContext) -> list[Recommendation]:
@@ -231,73 +122,6 @@ def duplicate_supplement(ctx: RuleContext) -> list[Recommendation]:
                 ),
                 advice=(Line("advice.duplicate-supplement"),),
                 rule="duplicate_supplement",
-            )
-        )
-    return out
-
-
-def _amount_params(amount_value: float, unit: str) -> dict[str, object]:
-    return {"value": round(amount_value, 1), "unit": lines.unit(unit)}
-
-
-def dose_lines(total: doses.NutrientTotal, ctx: RuleContext) -> list[Line]:
-    """The arithmetic: each product's daily amount, the total, the guideline range and the limit."""
-    nutrient = ctx.knowledge.nutrients[total.nutrient]
-    unit = total.total.unit
-    out = []
-    for c in total.contributions:
-        key = "fact.dose.product.draft" if c.medication.draft else "fact.dose.product.current"
-        out.append(Line(key, {"drug": lines.source_label(c.medication.source), **_amount_params(c.amount.value, c.amount.unit)}))
-    if total.unknown:
-        out.append(lines.medication_line("fact.dose.unknown", total.unknown))
-    out.append(Line("fact.dose.total", _amount_params(total.total.value, unit)))
-    bounds = doses.guideline_range(nutrient)
-    if bounds is not None:
-        low, high = bounds
-        params = {"low": low.value, "high": high.value, "unit": lines.unit(low.unit)}
-        out.append(Line("fact.dose.guideline" if low == high else "fact.dose.guideline-range", params))
-    if nutrient.upper_limit is not None:
-        out.append(Line("fact.dose.limit", _amount_params(nutrient.upper_limit.value, nutrient.upper_limit.unit)))
-    return out
-
-
-def dose_totals(ctx: RuleContext) -> list[Recommendation]:
-    """``dose-upper-limit`` (warning) / ``dose-guideline-range`` (info) per nutrient (decision 12).
-
-    On the order hooks: for each nutrient a draft in scope adds, against the guideline range and the
-    upper limit. On patient-view: the "already taken" totals, reported only above the upper limit
-    (the guideline range is shown on the proposal card). Never for vitamin K2 (decision 4); never a
-    suggestion that rewrites a draft dose.
-    """
-    on_order = ctx.hook in ORDER_HOOKS
-    out = []
-    for nutrient_id in NUTRIENTS:
-        nutrient = ctx.knowledge.nutrients.get(nutrient_id)
-        involved = scoped(ctx, nutrient_id) if on_order else current(ctx, nutrient_id)
-        if nutrient is None or not doses.dose_checked(nutrient) or not involved:
-            continue
-        uses = [m for m in ctx.facts.medications if m.draft or m.active]
-        total = doses.daily_total(nutrient_id, uses, doses.total_unit(nutrient))
-        found = doses.verdict(total, nutrient)
-        if found is doses.DoseVerdict.WITHIN or (not on_order and found is not doses.DoseVerdict.OVER_LIMIT):
-            continue
-        over = found is doses.DoseVerdict.OVER_LIMIT
-        code = "dose-upper-limit" if over else "dose-guideline-range"
-        params = {"nutrient": lines.nutrient_name(nutrient_id), **_amount_params(total.total.value, total.total.unit)}
-        advice = [Line(f"advice.{code}")]
-        if nutrient_id == "calcium" and found is doses.DoseVerdict.BELOW:
-            advice.append(Line("advice.dose.calcium-diet", {"guideline": lines.guideline_amount(nutrient)}))
-        unchecked = () if ctx.known(Domain.MEDICATIONS) else (Line("unchecked.medications"),)
-        out.append(
-            Recommendation(
-                code=code,
-                category=Category.SAFETY if over else Category.INFO,
-                severity=Severity.WARNING if over else Severity.INFO,
-                summary=Line(f"summary.{code}" if over else f"summary.{code}.{found.value}", params),
-                facts=tuple(dose_lines(total, ctx)),
-                advice=tuple(advice),
-                unchecked=unchecked,
-                rule="dose_totals",
             )
         )
     return out

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import logging
-
-import pytest
 
 from tests.api.bodies import PATIENT_VIEW, body
 

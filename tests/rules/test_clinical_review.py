@@ -10,7 +10,7 @@ from types import MappingProxyType
 import pytest
 
 from cds_service.cards.i18n import catalogue
-from cds_service.facts.model import Domain, LabOrder, LabResult, Sex
+from cds_service.facts.model import Domain, LabOrder, LabResult
 from cds_service.rules.engine import RuleConfig, evaluate
 from cds_service.rules.model import Line, Severity
 from tests.rules.builders import (

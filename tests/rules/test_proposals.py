@@ -20,7 +20,6 @@ from tests.rules.builders import (
     med,
     ngml,
     patient,
-    run,
     vitd,
 )
 
