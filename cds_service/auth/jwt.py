@@ -46,7 +46,7 @@ def _bearer(request: Request) -> str | None:
         return None
     scheme, _, token = header.strip().partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise Unauthorized("authorization header is not a bearer token")
+        raise Unauthorized("authorization scheme is not bearer")
     return token.strip()
 
 
@@ -98,7 +98,7 @@ class JwtAuthenticator:
         if token is None:
             if self._allow_loopback and is_loopback_peer(request):
                 return AuthContext(authenticated=False)
-            raise Unauthorized("no bearer token")
+            raise Unauthorized("no credentials")
         claims, issuer = await self.verify(token, expected_audience(request, self._public_base_url))
         return AuthContext(
             issuer=issuer.iss,

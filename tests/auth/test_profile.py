@@ -93,7 +93,7 @@ async def test_production_requires_a_token_even_from_loopback(tmp_path, engine, 
     auth = build_authenticator(
         settings(env="production", trusted_issuers=path, public_base_url="https://cds.example.org"), engine, http_client
     )
-    with pytest.raises(Unauthorized, match="no bearer token"):
+    with pytest.raises(Unauthorized, match="no credentials"):
         await auth.authenticate(request(None, client="127.0.0.1"))
 
 
