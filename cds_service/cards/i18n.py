@@ -25,6 +25,7 @@ from cds_service.rules.model import Line
 
 MESSAGES_DIR = Path(__file__).resolve().parent / "messages"
 DEFAULT_LANGUAGE = "nl"
+MAX_CACHED_LINES = 4096  # rendered lines with parameters kept per catalogue (cleared when full)
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~])")
 
@@ -45,36 +46,56 @@ class Catalogue:
         self.language = language
         self.messages = messages
         self._plain: dict[str, str] = {}  # key -> text of lines without parameters (half of all)
+        self._lines: dict[tuple, str] = {}  # (key, markdown, frozen params) -> text, bounded
 
     def has(self, key: str) -> bool:
         return key in self.messages
 
     def text(self, line: Line | str, *, markdown: bool = False) -> str:
         """Render a line (or a bare key) in this language."""
-        if isinstance(line, str):
-            line = Line(line)
-        if not line.params:
-            plain = self._plain.get(line.key)
+        if line.__class__ is str:
+            key, params = line, None
+        else:
+            key, params = line.key, line.params
+        if not params:
+            plain = self._plain.get(key)
             if plain is None:
-                plain = self._plain[line.key] = self._render(line, markdown)
+                plain = self._plain[key] = self._render(key, {}, markdown)
             return plain
-        return self._render(line, markdown)
+        frozen = _freeze_params(params)
+        if frozen is None:  # a parameter of a type that cannot be a cache key
+            return self._render(key, params, markdown)
+        cache_key = (key, markdown, frozen)
+        text = self._lines.get(cache_key)
+        if text is None:
+            text = self._render(key, params, markdown)
+            if len(self._lines) >= MAX_CACHED_LINES:
+                self._lines.clear()
+            self._lines[cache_key] = text
+        return text
 
-    def _render(self, line: Line, markdown: bool) -> str:
-        template = self.messages.get(line.key)
+    def _render(self, key: str, params: dict[str, Any], markdown: bool) -> str:
+        template = self.messages.get(key)
         if template is None:
-            return line.key
-        params = _Params({k: self.value(v, markdown=markdown) for k, v in line.params.items()})
-        same = self.messages.get(f"{line.key}.same")
-        if same is not None and "kind" in params and "display" in params and _repeats(params["kind"], params["display"]):
+            return key
+        values = _Params({k: self.value(v, markdown=markdown) for k, v in params.items()})
+        same = self.messages.get(f"{key}.same")
+        if same is not None and "kind" in values and "display" in values and _repeats(values["kind"], values["display"]):
             template = same
         try:
-            return template.format_map(params)
+            return template.format_map(values)
         except (ValueError, IndexError, AttributeError, KeyError):  # a broken template: show it raw
             return template
 
     def value(self, value: Any, *, markdown: bool = False) -> str:
         """Format one parameter value."""
+        cls = value.__class__
+        if cls is str:
+            return escape_markdown(value) if markdown else value
+        if cls is Line:
+            return self.text(value, markdown=markdown)
+        if cls is int or cls is float:
+            return self.number(value)
         if isinstance(value, Line):
             return self.text(value, markdown=markdown)
         if isinstance(value, (list, tuple)):
@@ -102,6 +123,42 @@ class Catalogue:
         if len(items) <= 1:
             return "".join(items)
         return ", ".join(items[:-1]) + self.messages.get("list.and", " and ") + items[-1]
+
+
+# Parameter values that are their own cache key once tagged with their class (1, 1.0 and True
+# are equal as keys but render differently). Not datetime: equal instants in two time zones are
+# equal keys, but a datetime renders as its own (local) date, so it is keyed by that date.
+_ATOMS = frozenset({str, int, float, bool, date, type(None)})
+
+
+def _freeze(value: Any) -> Any:
+    """A hashable stand-in for a parameter value that renders the same, or None if there is none."""
+    cls = value.__class__
+    if cls in _ATOMS:
+        return (cls, value)
+    if cls is datetime:
+        return (date, value.date())
+    if cls is Line:
+        params = _freeze_params(value.params) if value.params else ()
+        return None if params is None else (Line, value.key, params)
+    if cls is list or cls is tuple:
+        items = tuple(_freeze(v) for v in value)
+        return None if None in items else (list, items)
+    return None
+
+
+def _freeze_params(params: dict[str, Any]) -> tuple | None:
+    out = []
+    for k, v in params.items():
+        cls = v.__class__
+        if cls in _ATOMS:  # inline of the commonest case of _freeze
+            out.append((k, cls, v))
+            continue
+        frozen = _freeze(v)
+        if frozen is None:
+            return None
+        out.append((k, frozen))
+    return tuple(out)
 
 
 def _repeats(kind: str, display: str) -> bool:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import uuid as _uuid
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 MAX_SUMMARY = 139
 
@@ -48,6 +48,16 @@ class Action(_Model):
     description: str = Field(min_length=1)  # cds-resp-5
     resource: dict[str, Any] | None = None
     resourceId: str | None = None
+    _resource_pruned: bool = PrivateAttr(default=False)
+
+    @classmethod
+    def with_pruned_resource(cls, type: str, description: str, resource: dict[str, Any]) -> "Action":
+        """A validated action whose ``resource`` the caller built free of ``None`` and empty values
+        at every depth, with plain JSON types only (e.g. a template pruned once plus non-empty
+        patient parts): :func:`dump_response` then uses it as it is instead of walking it."""
+        action = cls(type=type, description=description, resource=resource)
+        action._resource_pruned = True
+        return action
 
     @model_validator(mode="after")
     def _shape(self) -> "Action":
@@ -183,8 +193,63 @@ def _prune_list(value: list | tuple) -> list:
     return out
 
 
+def prune(value: Any) -> Any:
+    """``value`` without ``None`` and empty strings/containers at any depth (a copy)."""
+    return _prune(value)
+
+
 def dump_response(response: CdsResponse) -> dict[str, Any]:
-    """The JSON-ready response: pruned of empties, with ``cards`` always present."""
-    body = _prune(response.model_dump(mode="json"))
+    """The JSON-ready response: pruned of empties, with ``cards`` always present.
+
+    The same as ``prune(response.model_dump(mode="json"))``, built by walking the models: a model
+    met twice (an action shared by two suggestions, the override reasons of every card) is dumped
+    once, and a resource built pruned (:meth:`Action.with_pruned_resource`) is used as it is, so
+    the output may share those dicts with the cards.
+    """
+    body = _dump_model(response, {})
     body["cards"] = body.get("cards", [])
     return body
+
+
+def _dump_model(model: BaseModel, memo: dict[int, dict]) -> dict[str, Any]:
+    done = memo.get(id(model))
+    if done is not None:
+        return done
+    out: dict[str, Any] = {}
+    for name in model.__class__.model_fields:  # declaration order, as model_dump
+        v = getattr(model, name)
+        cls = v.__class__
+        if cls is str:
+            if v:
+                out[name] = v
+        elif v is None:
+            continue
+        elif cls is tuple:
+            items = []
+            for item in v:
+                if isinstance(item, BaseModel):
+                    item = _dump_model(item, memo)
+                    if item:
+                        items.append(item)
+                else:  # not in this model: the general way
+                    return _dump_generic(model, memo)
+            if items:
+                out[name] = items
+        elif cls is bool or cls is int:
+            out[name] = v
+        elif isinstance(v, BaseModel):
+            v = _dump_model(v, memo)
+            if v:
+                out[name] = v
+        elif cls is dict and name == "resource" and getattr(model, "_resource_pruned", False):
+            if v:
+                out[name] = v
+        else:
+            return _dump_generic(model, memo)
+    memo[id(model)] = out
+    return out
+
+
+def _dump_generic(model: BaseModel, memo: dict[int, dict]) -> dict[str, Any]:
+    out = memo[id(model)] = _prune(model.model_dump(mode="json"))
+    return out

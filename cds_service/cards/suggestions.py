@@ -16,7 +16,7 @@ from typing import Any, Mapping, Sequence
 import orjson
 
 from cds_service.cards.i18n import Catalogue
-from cds_service.cards.model import Action, Suggestion
+from cds_service.cards.model import Action, Suggestion, prune
 from cds_service.knowledge.model import SNOMED, UCUM, Knowledge, Nutrient
 from cds_service.rules import lines
 from cds_service.rules.model import LabOrderProposal, Line, Proposal, Recommendation
@@ -86,7 +86,7 @@ def _medication_template(knowledge: Knowledge, nutrient: Nutrient, cat: Catalogu
     }
     if nutrient.product:
         template["medicationCodeableConcept"]["coding"] = [_coding(c) for c in nutrient.product]
-    cache[key] = orjson.dumps(template)
+    cache[key] = orjson.dumps(prune(template))
     return orjson.loads(cache[key])
 
 
@@ -101,12 +101,19 @@ def medication_request(
     nutrient = knowledge.nutrients[proposal.nutrient]
     resource = _medication_template(knowledge, nutrient, cat)
     resource["subject"] = {"reference": f"Patient/{patient_id}"}
-    if proposal.reason_references:
-        resource["reasonReference"] = [{"reference": r} for r in proposal.reason_references]
+    _reasons(resource, proposal.reason_references)
     extra = (extra_codings or {}).get(nutrient.id)
-    if extra:
-        resource["medicationCodeableConcept"].setdefault("coding", []).extend(_coding(c) for c in extra)
+    codings = [c for c in (prune(_coding(c)) for c in extra) if c] if extra else ()
+    if codings:
+        resource.setdefault("medicationCodeableConcept", {}).setdefault("coding", []).extend(codings)
     return resource
+
+
+def _reasons(resource: dict, references: Sequence[str]) -> None:
+    """``reasonReference`` from the non-empty references, if any."""
+    reasons = [{"reference": r} for r in references if r]
+    if reasons:
+        resource["reasonReference"] = reasons
 
 
 def _lab_template(knowledge: Knowledge, cat: Catalogue) -> dict:
@@ -129,9 +136,7 @@ def _lab_template(knowledge: Knowledge, cat: Catalogue) -> dict:
                 "high": knowledge.param("vitd-target-high-nmol"),
             }))}],
         }
-        if not template["category"]:
-            del template["category"]
-        cache[key] = orjson.dumps(template)
+        cache[key] = orjson.dumps(prune(template))
     return orjson.loads(cache[key])
 
 
@@ -140,8 +145,7 @@ def service_request(knowledge: Knowledge, order: LabOrderProposal, cat: Catalogu
     resource = _lab_template(knowledge, cat)
     resource["subject"] = {"reference": f"Patient/{patient_id}"}
     resource["occurrencePeriod"] = {"start": order.start.isoformat(), "end": order.end.isoformat()}
-    if order.reason_references:
-        resource["reasonReference"] = [{"reference": r} for r in order.reason_references]
+    _reasons(resource, order.reason_references)
     return resource
 
 
@@ -157,7 +161,7 @@ def build_suggestions(
     proposals = [p for p in rec.proposals if p.nutrient in knowledge.nutrients and knowledge.nutrients[p.nutrient].proposable]
     if proposals:
         actions = [
-            Action(
+            Action.with_pruned_resource(
                 type="create",
                 description=cat.text(Line("action.create-medication", {"nutrient": lines.nutrient_name(p.nutrient)})),
                 resource=medication_request(knowledge, p, cat, patient_id, extra_codings),
@@ -171,7 +175,7 @@ def build_suggestions(
                 label = cat.text(Line("suggestion.one", {"nutrient": lines.nutrient_name(p.nutrient)}))
                 out.append(Suggestion(label=label, isRecommended=False, actions=(action,)))
     if rec.lab_order is not None:
-        action = Action(
+        action = Action.with_pruned_resource(
             type="create",
             description=cat.text("action.create-lab-order"),
             resource=service_request(knowledge, rec.lab_order, cat, patient_id),

@@ -1,0 +1,178 @@
+"""The rendering and dumping shortcuts give exactly the output of the plain way.
+
+``dump_response`` walks the models and skips resources built pruned; the catalogue keeps rendered
+lines with parameters. Both are checked against the straightforward computation on every golden
+patient and on the edge cases the shortcuts could get wrong.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import date, datetime, timedelta, timezone
+
+import httpx
+import orjson
+import pytest
+
+from cds_service.cards import i18n
+from cds_service.cards.i18n import Catalogue
+from cds_service.cards.model import Action, Card, CdsResponse, Source, Suggestion, dump_response, prune
+from cds_service.cards.render import render_cards
+from cds_service.facts.build import build_facts
+from cds_service.fhir.resolve import resolve
+from cds_service.knowledge.loader import load_knowledge
+from cds_service.rules.engine import RuleConfig, evaluate
+from cds_service.rules.model import Line
+from tests.golden.runner import Fixture, load_fixtures
+
+FIXTURES = load_fixtures()
+
+
+def plain_dump(response: CdsResponse) -> dict:
+    body = prune(response.model_dump(mode="json"))
+    body["cards"] = body.get("cards", [])
+    return body
+
+
+def golden_cards(fixture: Fixture, knowledge) -> tuple[Card, ...]:
+    context = fixture.request["context"]
+    prefetch = fixture.request.get("prefetch") or {}
+
+    async def data():
+        async with httpx.AsyncClient(transport=httpx.MockTransport(lambda r: httpx.Response(599))) as client:
+            return await resolve({k: "" for k in prefetch}, context, prefetch, None, None, client, time.monotonic() + 5)
+
+    facts = build_facts(asyncio.run(data()), knowledge, fixture.clock, draft_orders=context.get("draftOrders"),
+                        selections=context.get("selections"))
+    recs = evaluate(facts, knowledge, RuleConfig(), fixture.hook)
+    return tuple(render_cards(recs, knowledge, language=fixture.language, patient_id=context["patientId"]))
+
+
+@pytest.fixture(scope="module")
+def knowledge():
+    return load_knowledge()
+
+
+@pytest.mark.parametrize("fixture", FIXTURES, ids=[f.name for f in FIXTURES])
+def test_dump_is_byte_identical_to_model_dump_and_prune(fixture, knowledge):
+    cards = golden_cards(fixture, knowledge)
+    response = CdsResponse(cards=cards)
+    assert orjson.dumps(dump_response(response)) == orjson.dumps(plain_dump(response))
+    for card in cards:
+        for suggestion in card.suggestions:
+            for action in suggestion.actions:
+                if action.resource is not None:
+                    assert action._resource_pruned  # the fast path is really taken
+                    assert action.resource == prune(action.resource)  # ... and its promise holds
+                    assert orjson.loads(orjson.dumps(action.resource)) == action.resource  # plain JSON
+
+
+def test_golden_run_exercises_both_resource_kinds(knowledge):
+    kinds = {
+        a.resource["resourceType"]
+        for f in FIXTURES
+        for c in golden_cards(f, knowledge)
+        for s in c.suggestions
+        for a in s.actions
+        if a.resource
+    }
+    assert kinds == {"MedicationRequest", "ServiceRequest"}
+
+
+def _card(*actions: Action) -> Card:
+    return Card(summary="s", indicator="info", source=Source(label="l", url=""),
+                suggestions=(Suggestion(label="x", actions=actions),))
+
+
+def test_an_ordinary_action_is_still_pruned_and_converted():
+    action = Action(type="create", description="d",
+                    resource={"resourceType": "X", "a": None, "b": "", "c": [], "d": {}, "e": [{"f": ""}],
+                              "when": date(2024, 1, 2), "n": 0, "ok": False})
+    response = CdsResponse(cards=(_card(action),))
+    body = dump_response(response)
+    assert body["cards"][0]["suggestions"][0]["actions"][0]["resource"] == {
+        "resourceType": "X", "when": "2024-01-02", "n": 0, "ok": False}
+    assert "url" not in body["cards"][0]["source"]
+    assert orjson.dumps(body) == orjson.dumps(plain_dump(response))
+
+
+def test_a_shared_action_is_dumped_the_same_twice():
+    action = Action.with_pruned_resource(type="create", description="d", resource={"resourceType": "X"})
+    card = Card(summary="s", indicator="info", source=Source(label="l"),
+                suggestions=(Suggestion(label="a", isRecommended=True, actions=(action,)),
+                             Suggestion(label="b", isRecommended=False, actions=(action,))))
+    response = CdsResponse(cards=(card, card))
+    assert orjson.dumps(dump_response(response)) == orjson.dumps(plain_dump(response))
+
+
+def test_an_empty_response_keeps_its_cards_list():
+    assert dump_response(CdsResponse()) == {"cards": []}
+
+
+def test_empty_site_codings_and_reasons_are_not_added(knowledge):
+    from cds_service.cards.i18n import catalogue
+    from cds_service.cards.suggestions import medication_request
+    from cds_service.rules.model import Proposal
+
+    nutrient = next(n for n in knowledge.nutrients.values() if n.proposable)
+    plain = medication_request(knowledge, Proposal(nutrient.id), catalogue("nl"), "p")
+    odd = medication_request(knowledge, Proposal(nutrient.id, ("",)), catalogue("nl"), "p",
+                             {nutrient.id: [{"system": "", "code": None}]})
+    assert odd == plain == prune(plain)
+    extra = medication_request(knowledge, Proposal(nutrient.id, ("Condition/1", "")), catalogue("nl"), "p",
+                               {nutrient.id: [{"system": "urn:x", "code": "1", "display": ""}]})
+    assert extra["reasonReference"] == [{"reference": "Condition/1"}]
+    assert extra["medicationCodeableConcept"]["coding"][-1] == {"system": "urn:x", "code": "1"}
+
+
+# --- rendered-line cache -----------------------------------------------------------------------
+
+
+def fresh() -> Catalogue:
+    return Catalogue("en", {"n": "{x}", "d": "{x}", "l": "{x}", "list.and": " and ", "format.decimal": ","})
+
+
+def test_numbers_that_are_equal_keys_render_by_their_type():
+    cat = fresh()
+    assert [cat.text(Line("n", {"x": v})) for v in (1, 1.0, True, 1.5)] == ["1", "1", "True", "1,5"]
+    assert cat.text(Line("n", {"x": True})) == "True" and cat.text(Line("n", {"x": 1})) == "1"
+
+
+def test_equal_instants_in_two_zones_render_their_own_date():
+    cat = fresh()
+    utc = datetime(2024, 1, 1, 23, 30, tzinfo=timezone.utc)
+    cet = utc.astimezone(timezone(timedelta(hours=1)))
+    assert utc == cet
+    assert cat.text(Line("d", {"x": utc})) == "2024-01-01"
+    assert cat.text(Line("d", {"x": cet})) == "2024-01-02"
+
+
+def test_a_changed_list_or_nested_line_is_rendered_again():
+    cat = fresh()
+    items = ["a", "b"]
+    assert cat.text(Line("l", {"x": items})) == "a and b"
+    items.append("c")
+    assert cat.text(Line("l", {"x": items})) == "a, b and c"
+    assert cat.text(Line("l", {"x": Line("n", {"x": 2})})) == "2"
+    assert cat.text(Line("l", {"x": Line("n", {"x": 3})})) == "3"
+
+
+def test_markdown_and_plain_are_kept_apart():
+    cat = fresh()
+    assert cat.text(Line("n", {"x": "a_b"}), markdown=True) == r"a\_b"
+    assert cat.text(Line("n", {"x": "a_b"})) == "a_b"
+
+
+def test_unhashable_parameters_are_rendered_uncached():
+    cat = fresh()
+    assert cat.text(Line("n", {"x": {"k": 1}})) == "{'k': 1}"
+    assert not cat._lines
+
+
+def test_the_cache_is_bounded(monkeypatch):
+    monkeypatch.setattr(i18n, "MAX_CACHED_LINES", 10)
+    cat = fresh()
+    for i in range(25):
+        assert cat.text(Line("n", {"x": f"v{i}"})) == f"v{i}"
+        assert len(cat._lines) <= 10
