@@ -36,16 +36,22 @@ class FeedbackRecord:
     received_at: datetime
 
 
+_STATEMENTS: dict[tuple[str, str], Any] = {}  # (dialect, table) -> INSERT ... ON CONFLICT DO NOTHING
+
+
 def _insert_ignoring_duplicates(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
     if not rows:
         return
     dialect = conn.dialect.name
     if dialect in ("sqlite", "postgresql"):
-        if dialect == "sqlite":
-            from sqlalchemy.dialects.sqlite import insert as dialect_insert
-        else:
-            from sqlalchemy.dialects.postgresql import insert as dialect_insert
-        conn.execute(dialect_insert(table).on_conflict_do_nothing(), list(rows))
+        statement = _STATEMENTS.get((dialect, table.name))
+        if statement is None:
+            if dialect == "sqlite":
+                from sqlalchemy.dialects.sqlite import insert as dialect_insert
+            else:
+                from sqlalchemy.dialects.postgresql import insert as dialect_insert
+            statement = _STATEMENTS[(dialect, table.name)] = dialect_insert(table).on_conflict_do_nothing()
+        conn.execute(statement, list(rows))
         return
     for row in rows:  # other databases: one savepoint per row
         try:
@@ -55,28 +61,43 @@ def _insert_ignoring_duplicates(conn: Connection, table: Table, rows: Sequence[d
             pass
 
 
-def save_issued_cards(cards: Iterable[IssuedCard]):
-    rows = [card.__dict__.copy() for card in cards]
+@dataclass(frozen=True)
+class InsertRows:
+    """A writer job: insert ``rows`` into ``table``, duplicates ignored; returns the row count.
 
-    def job(conn: Connection) -> int:
-        _insert_ignoring_duplicates(conn, issued_cards, rows)
-        return len(rows)
+    Its ``batch_key`` lets the writer run neighbouring inserts into the same table as one
+    statement (:meth:`run_many`) instead of one per hook call.
+    """
 
-    return job
+    table: Table
+    rows: tuple[dict[str, Any], ...]
+
+    @property
+    def batch_key(self) -> str:
+        return self.table.name
+
+    def __call__(self, conn: Connection) -> int:
+        _insert_ignoring_duplicates(conn, self.table, self.rows)
+        return len(self.rows)
+
+    @staticmethod
+    def run_many(conn: Connection, jobs: Sequence["InsertRows"]) -> list[int]:
+        """Jobs with one ``batch_key`` (one table) as one insert; each job's own row count."""
+        _insert_ignoring_duplicates(conn, jobs[0].table, [row for job in jobs for row in job.rows])
+        return [len(job.rows) for job in jobs]
 
 
-def save_feedback(records: Iterable[FeedbackRecord]):
+def save_issued_cards(cards: Iterable[IssuedCard]) -> InsertRows:
+    return InsertRows(issued_cards, tuple(card.__dict__.copy() for card in cards))
+
+
+def save_feedback(records: Iterable[FeedbackRecord]) -> InsertRows:
     rows = []
     for record in records:
         row = record.__dict__.copy()
         row["accepted_suggestions"] = list(record.accepted_suggestions) or None
         rows.append(row)
-
-    def job(conn: Connection) -> int:
-        _insert_ignoring_duplicates(conn, feedback, rows)
-        return len(rows)
-
-    return job
+    return InsertRows(feedback, tuple(rows))
 
 
 def ping(conn: Connection) -> bool:

@@ -11,6 +11,9 @@ queued in one transaction. Under load that is one commit (and one wake-up of thi
 competes with the event loop for the GIL) per batch instead of per hook call. If a batch fails,
 each of its jobs runs again in its own transaction, so only the failing job reports the error:
 jobs must therefore only write to the database (the ones here are idempotent inserts and reads).
+Within a batch, neighbouring jobs with the same ``batch_key`` attribute run as one call of their
+class's ``run_many(conn, jobs)`` (e.g. the issued-card inserts of many hook calls, one
+``executemany``), in queue order.
 """
 
 from __future__ import annotations
@@ -83,7 +86,7 @@ class Writer:
         if len(jobs) > 1:
             try:
                 with self._engine.begin() as conn:
-                    results = [job(conn) for job, _ in jobs]
+                    results = _run_batch(conn, [job for job, _ in jobs])
             except Exception:  # rolled back: run each alone, so only the failing one reports it
                 pass
             else:
@@ -106,6 +109,24 @@ class Writer:
             self._urgent.set()
             self._queued.set()
             self._thread.join(timeout)
+
+
+def _run_batch(conn: Connection, jobs: list[Job]) -> list[Any]:
+    """Run ``jobs`` in order; neighbours with the same ``batch_key`` run as one ``run_many`` call."""
+    results: list[Any] = []
+    i = 0
+    while i < len(jobs):
+        key = getattr(jobs[i], "batch_key", None)
+        j = i + 1
+        if key is not None:
+            while j < len(jobs) and getattr(jobs[j], "batch_key", None) == key and type(jobs[j]) is type(jobs[i]):
+                j += 1
+        if j - i > 1:
+            results.extend(type(jobs[i]).run_many(conn, jobs[i:j]))
+        else:
+            results.append(jobs[i](conn))
+        i = j
+    return results
 
 
 def log_failure(future: Future, what: str) -> None:
