@@ -7,6 +7,7 @@ already taken, not proposed and why, what could not be checked, and a footer wit
 
 from __future__ import annotations
 
+import weakref
 from functools import lru_cache
 from typing import Iterable
 
@@ -53,16 +54,37 @@ def render_card(
     rec: Recommendation, knowledge: Knowledge, cat: Catalogue, patient_id: str, extra_codings: ExtraCodings | None = None
 ) -> Card:
     suggestions = build_suggestions(rec, knowledge, cat, patient_id, extra_codings)
-    links = (Link(label=cat.text("link.guideline"), url=knowledge.guideline_url),) if knowledge.guideline_url else ()
+    source, links = _source_and_links(rec.code, knowledge, cat)
     return Card(
         summary=_summary(cat.text(rec.summary)),
         detail=detail(rec, knowledge, cat),
         indicator=rec.severity.value,
-        source=Source(label=knowledge.guideline_title, url=knowledge.guideline_url, topic=topic(rec.code, knowledge, cat)),
+        source=source,
         suggestions=tuple(suggestions),
         overrideReasons=override_reasons(cat),
         links=links,
     )
+
+
+# id(knowledge) -> (weak reference to it, {(code, catalogue): (source, links)}), bounded
+_SOURCES: dict[int, tuple[weakref.ref, dict[tuple[str, Catalogue], tuple[Source, tuple[Link, ...]]]]] = {}
+_MAX_SOURCES = 256
+
+
+def _source_and_links(code: str, knowledge: Knowledge, cat: Catalogue) -> tuple[Source, tuple[Link, ...]]:
+    """A card's (frozen, validated) source and links: built once per knowledge, code and catalogue."""
+    entry = _SOURCES.get(id(knowledge))
+    if entry is None or entry[0]() is not knowledge:
+        entry = _SOURCES[id(knowledge)] = (weakref.ref(knowledge), {})
+    cache = entry[1]
+    found = cache.get((code, cat))
+    if found is None:
+        if len(cache) >= _MAX_SOURCES:
+            cache.clear()
+        links = (Link(label=cat.text("link.guideline"), url=knowledge.guideline_url),) if knowledge.guideline_url else ()
+        source = Source(label=knowledge.guideline_title, url=knowledge.guideline_url, topic=topic(code, knowledge, cat))
+        found = cache[(code, cat)] = (source, links)
+    return found
 
 
 def topic(code: str, knowledge: Knowledge, cat: Catalogue) -> Coding:

@@ -33,6 +33,7 @@ class RuleContext:
         self.config = config
         self.hook = hook
         self._taking: dict[str, tuple[MedicationUse, ...]] = {}  # the rules ask ~40 times per call
+        self._uses: dict[tuple[str, ...], tuple[MedicationUse, ...]] = {}
 
     # --- basics -------------------------------------------------------------------------------
     @property
@@ -56,6 +57,17 @@ class RuleContext:
         found = self._taking.get(group)
         if found is None:
             found = self._taking[group] = self.facts.meds(group)
+        return found
+
+    def uses(self, groups: tuple[str, ...]) -> tuple[MedicationUse, ...]:
+        """Current records in any of ``groups``, each once, in group order (memoised per groups)."""
+        found = self._uses.get(groups)
+        if found is None:
+            seen: dict[int, MedicationUse] = {}
+            for group in groups:
+                for use in self.taking(group):
+                    seen.setdefault(id(use), use)
+            found = self._uses[groups] = tuple(seen.values())
         return found
 
     def taking_any(self, *groups: str) -> bool:

@@ -55,11 +55,7 @@ def condition_line(condition: SafetyCondition) -> Line:
 
 def current_uses(ctx: RuleContext, *groups: str) -> list[MedicationUse]:
     """Current records in any of the groups, each once (a Ca+D product is in two groups)."""
-    seen: dict[int, MedicationUse] = {}
-    for group in groups:
-        for use in ctx.taking(group):
-            seen.setdefault(id(use), use)
-    return list(seen.values())
+    return list(ctx.uses(groups))
 
 
 def _card(code: str, severity: Severity, summary: Line, facts: list[Line], advice: list[Line], **extra) -> Recommendation:

@@ -176,3 +176,21 @@ def test_the_cache_is_bounded(monkeypatch):
     for i in range(25):
         assert cat.text(Line("n", {"x": f"v{i}"})) == f"v{i}"
         assert len(cat._lines) <= 10
+
+
+def test_card_source_and_links_follow_the_catalogue_and_knowledge(knowledge):
+    from dataclasses import replace
+
+    from cds_service.cards.render import render_card
+    from cds_service.rules.model import Category, Recommendation, Severity
+
+    rec = Recommendation(code="no-such-topic", category=Category.INFO, severity=Severity.INFO, summary=Line("s"))
+    one = Catalogue("en", {"s": "S", "link.guideline": "One", "topic.no-such-topic": "T1"})
+    two = Catalogue("en", {"s": "S", "link.guideline": "Two", "topic.no-such-topic": "T2"})
+    first = replace(knowledge, guideline_url="https://example.org/first")
+    other = replace(knowledge, guideline_url="https://example.org/other")
+    cards = [render_card(rec, k, cat, "p") for k, cat in ((first, one), (first, two), (other, one))]
+    assert [c.links[0].label for c in cards] == ["One", "Two", "One"]
+    assert [c.source.topic.display for c in cards] == ["T1", "T2", "T1"]
+    assert [c.source.url for c in cards] == ["https://example.org/first"] * 2 + ["https://example.org/other"]
+    assert render_card(rec, first, one, "p").source is cards[0].source  # built once

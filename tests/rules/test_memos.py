@@ -1,0 +1,31 @@
+"""Memoised rule helpers answer as the plain computation: records each once, lines per nutrient."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from cds_service.rules import lines
+from cds_service.rules.context import RuleContext
+from cds_service.rules.engine import RuleConfig
+from cds_service.rules.safety import current_uses
+from tests.rules.builders import knowledge, med, patient
+
+
+def test_current_uses_lists_each_record_once_in_group_order():
+    ca_d, d, ca = med("calcium", "vitamin-d"), med("vitamin-d"), med("calcium")
+    ctx = RuleContext(patient(medications=(ca_d, d, ca)), knowledge(), RuleConfig(), "patient-view")
+    both = current_uses(ctx, "vitamin-d", "calcium")
+    assert both == [ca_d, d, ca]
+    assert current_uses(ctx, "calcium", "vitamin-d") == [ca_d, ca, d]
+    both.clear()  # a caller's list is its own
+    assert current_uses(ctx, "vitamin-d", "calcium") == [ca_d, d, ca]
+    assert current_uses(ctx, "vka") == []
+
+
+def test_lines_per_nutrient_follow_the_nutrient_object():
+    vitd = knowledge().nutrients["vitamin-d"]
+    assert lines.dose_line(vitd) is lines.dose_line(vitd)
+    changed = replace(vitd, evidence_dots=1)
+    assert lines.dose_line(changed).params["dots"] == "●"
+    assert lines.dose_line(vitd).params["dots"] == lines.dots(vitd.evidence_dots)
+    assert lines.guideline_amount(changed) == lines.guideline_amount(vitd)
