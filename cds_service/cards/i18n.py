@@ -31,6 +31,8 @@ _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~])")
 
 
 def escape_markdown(text: str) -> str:
+    if _MARKDOWN_SPECIAL.search(text) is None:  # most texts: nothing to escape, no copy
+        return text
     return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
 
 
@@ -79,9 +81,10 @@ class Catalogue:
         if template is None:
             return key
         values = _Params({k: self.value(v, markdown=markdown) for k, v in params.items()})
-        same = self.messages.get(f"{key}.same")
-        if same is not None and "kind" in values and "display" in values and _repeats(values["kind"], values["display"]):
-            template = same
+        if "kind" in values and "display" in values:
+            same = self.messages.get(f"{key}.same")
+            if same is not None and _repeats(values["kind"], values["display"]):
+                template = same
         try:
             return template.format_map(values)
         except (ValueError, IndexError, AttributeError, KeyError):  # a broken template: show it raw

@@ -216,8 +216,9 @@ def _dump_model(model: BaseModel, memo: dict[int, dict]) -> dict[str, Any]:
     if done is not None:
         return done
     out: dict[str, Any] = {}
-    for name in model.__class__.model_fields:  # declaration order, as model_dump
-        v = getattr(model, name)
+    values = model.__dict__
+    for name in _field_names(model.__class__):  # declaration order, as model_dump
+        v = values[name]
         cls = v.__class__
         if cls is str:
             if v:
@@ -248,6 +249,16 @@ def _dump_model(model: BaseModel, memo: dict[int, dict]) -> dict[str, Any]:
             return _dump_generic(model, memo)
     memo[id(model)] = out
     return out
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _field_names(cls: type[BaseModel]) -> tuple[str, ...]:
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = tuple(cls.model_fields)
+    return names
 
 
 def _dump_generic(model: BaseModel, memo: dict[int, dict]) -> dict[str, Any]:
