@@ -32,7 +32,6 @@ class RuleContext:
         self.knowledge = knowledge
         self.config = config
         self.hook = hook
-        self._taking: dict[str, tuple[MedicationUse, ...]] = {}  # the rules ask ~40 times per call
         self._uses: dict[tuple[str, ...], tuple[MedicationUse, ...]] = {}
 
     # --- basics -------------------------------------------------------------------------------
@@ -53,14 +52,24 @@ class RuleContext:
 
     # --- medications --------------------------------------------------------------------------
     def taking(self, group: str) -> tuple[MedicationUse, ...]:
-        """Current (active or draft) records in a medication group."""
-        found = self._taking.get(group)
-        if found is None:
-            found = self._taking[group] = self.facts.meds(group)
-        return found
+        """Current (active or draft) records in a medication group: ``facts.meds(group)``."""
+        return self._current_by_group.get(group, ())
+
+    @cached_property
+    def _current_by_group(self) -> dict[str, tuple[MedicationUse, ...]]:
+        """``facts.meds(group)`` for every group, from one pass over the records (the rules ask
+        about ~25 groups, most of them empty, ~40 times per call)."""
+        index: dict[str, list[MedicationUse]] = {}
+        for use in self.facts.medications:
+            if use.active or use.draft:  # meds()'s defaults: current, drafts included
+                for group in use.groups:
+                    index.setdefault(group, []).append(use)
+        return {group: tuple(uses) for group, uses in index.items()}
 
     def uses(self, groups: tuple[str, ...]) -> tuple[MedicationUse, ...]:
         """Current records in any of ``groups``, each once, in group order (memoised per groups)."""
+        if len(groups) == 1:
+            return self.taking(groups[0])
         found = self._uses.get(groups)
         if found is None:
             seen: dict[int, MedicationUse] = {}

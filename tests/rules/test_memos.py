@@ -29,3 +29,19 @@ def test_lines_per_nutrient_follow_the_nutrient_object():
     assert lines.dose_line(changed).params["dots"] == "●"
     assert lines.dose_line(vitd).params["dots"] == lines.dots(vitd.evidence_dots)
     assert lines.guideline_amount(changed) == lines.guideline_amount(vitd)
+
+
+def test_taking_is_facts_meds_for_every_group():
+    records = (
+        med("calcium", "vitamin-d"),
+        med("vitamin-d", active=False),  # stopped: not current
+        med("vka", draft=True),  # a draft order is current
+        med("calcium"),
+        med("magnesium", active=False, draft=True),
+    )
+    facts = patient(medications=records)
+    ctx = RuleContext(facts, knowledge(), RuleConfig(), "order-sign")
+    for group in ("calcium", "vitamin-d", "vka", "magnesium", "soy-isoflavones"):
+        assert ctx.taking(group) == facts.meds(group)
+    assert ctx.taking("vitamin-d") == (records[0],)
+    assert ctx.taking("vka") == (records[2],)
