@@ -129,9 +129,10 @@ class Catalogue:
 
 
 # Parameter values that are their own cache key once tagged with their class (1, 1.0 and True
-# are equal as keys but render differently). Not datetime: equal instants in two time zones are
-# equal keys, but a datetime renders as its own (local) date, so it is keyed by that date.
-_ATOMS = frozenset({str, int, float, bool, date, type(None)})
+# are equal as keys but render differently). Only numbers: a line with a text or a date parameter
+# (a condition or medication name from the record, a result date) is rendered anew each time, so
+# this cross-request cache never holds text taken from a patient's record.
+_ATOMS = frozenset({int, float, bool, type(None)})
 
 
 def _freeze(value: Any) -> Any:
@@ -139,8 +140,6 @@ def _freeze(value: Any) -> Any:
     cls = value.__class__
     if cls in _ATOMS:
         return (cls, value)
-    if cls is datetime:
-        return (date, value.date())
     if cls is Line:
         params = _freeze_params(value.params) if value.params else ()
         return None if params is None else (Line, value.key, params)

@@ -174,8 +174,18 @@ def test_the_cache_is_bounded(monkeypatch):
     monkeypatch.setattr(i18n, "MAX_CACHED_LINES", 10)
     cat = fresh()
     for i in range(25):
-        assert cat.text(Line("n", {"x": f"v{i}"})) == f"v{i}"
+        assert cat.text(Line("n", {"x": i})) == str(i)
         assert len(cat._lines) <= 10
+
+
+def test_record_text_and_dates_are_never_cached():
+    """The cache outlives the call: a name or a date from a patient's record must not stay in it."""
+    cat = fresh()
+    assert cat.text(Line("n", {"x": "Osteoporose (Jansen)"})) == "Osteoporose (Jansen)"
+    assert cat.text(Line("d", {"x": datetime(2024, 1, 1, tzinfo=timezone.utc)})) == "2024-01-01"
+    assert cat.text(Line("l", {"x": Line("n", {"x": "Sintrom"})})) == "Sintrom"
+    assert not cat._lines
+    assert cat.text(Line("n", {"x": 2.5})) == "2,5" and len(cat._lines) == 1
 
 
 def test_card_source_and_links_follow_the_catalogue_and_knowledge(knowledge):
