@@ -139,8 +139,23 @@ def lab_line(result: LabResult) -> Line:
 
 
 def medication_line(key: str, uses: Iterable[MedicationUse], **params: object) -> Line:
-    """A line naming the medication records involved (``{drugs}``)."""
-    return Line(key, {"drugs": ", ".join(dict.fromkeys(source_label(u.source) for u in uses)), **params})
+    """A line naming the medication records involved (``{drugs}``).
+
+    The ``fact.taking-*`` lines say what the patient takes; the safety rules share them with the
+    order hooks, where a record may be a draft order: those are named as new orders there.
+    """
+    mark_drafts = key.startswith(TAKING)
+    named: dict[str, bool] = {}
+    for use in uses:
+        label = source_label(use.source)
+        named[label] = named.get(label, False) or (mark_drafts and use.draft)
+    if not any(named.values()):
+        return Line(key, {"drugs": ", ".join(named), **params})
+    drugs = [Line("drug.draft", {"name": label}) if draft else label for label, draft in named.items()]
+    return Line(key, {"drugs": drugs[0] if len(drugs) == 1 else drugs, **params})
+
+
+TAKING = "fact.taking-"
 
 
 @_per_nutrient

@@ -384,6 +384,16 @@ def test_k2_draft_with_vka_on_file_is_critical_with_delete():
     assert card.delete_orders == ("MedicationRequest/MenaQ7",)
 
 
+def test_draft_orders_are_named_as_new_orders_in_the_facts():
+    from cds_service.cards.i18n import catalogue
+
+    facts = patient(use("MenaQ7", "vitamin-k2", draft=True), use("acenocoumarol", "vka"))
+    k2_line, vka_line = only(run(facts), "safety-k2-vka").facts
+    assert catalogue("en").text(k2_line) == "Vitamin K2 taken: MenaQ7 (new order)"
+    assert catalogue("nl").text(k2_line) == "Vitamine K2 in gebruik: MenaQ7 (nieuwe order)"
+    assert catalogue("en").text(vka_line) == "Vitamin K antagonist: acenocoumarol"  # on file: no mark
+
+
 def test_k2_and_vka_both_in_the_draft_set():
     facts = patient(use("MenaQ7", "vitamin-k2", draft=True), use("acenocoumarol", "vka", draft=True))
     assert only(run(facts), "safety-k2-vka").delete_orders == ("MedicationRequest/MenaQ7",)
