@@ -80,3 +80,44 @@ async def test_the_call_log_names_each_missing_key_and_why(client, fhir, knowled
     [call] = [r for r in caplog.records if r.getMessage() == "cds.call"]
     assert call.missing == ["vitaminD"] and "vitaminD" in call.problems and "500" in call.problems["vitaminD"]
     assert "patient" in call.fetched and "t0ken" not in caplog.text
+
+
+SIGN = "/cds-services/bone-health-order-sign"
+DRAFT_K2 = {
+    "resourceType": "MedicationRequest", "id": "draft-k2", "status": "draft", "intent": "order",
+    "subject": {"reference": "Patient/p1"},
+    "medicationCodeableConcept": {"text": "Vitamine K2 (menaquinon-7, MenaQ7) 180 microgram capsule"},
+    "dosageInstruction": [{"text": "1 capsule per dag", "timing": {"repeat": {"frequency": 1, "period": 1, "periodUnit": "d"}},
+                           "doseAndRate": [{"doseQuantity": {"value": 180, "unit": "ug", "system": "http://unitsofmeasure.org", "code": "ug"}}]}],
+}
+
+
+async def test_order_sign_answers_by_the_deadline_and_says_what_could_not_be_checked(app_factory, knowledge, fhir, caplog):
+    """Issue 4: a slow FHIR server never delays order-sign past the deadline; the K2 draft's VKA check
+    is reported as open (decision 9), and the log names the key that did not arrive and why."""
+    fhir.resource(PATIENT)
+    templates = {k: t.replace(PATIENT_TOKEN, "p1") for k, t in prefetch_templates(knowledge).items() if k != "patient"}
+    for key, target in templates.items():
+        if key.startswith("medication"):
+            fhir.search(target, [], delay=3.0)  # the medication list is too slow
+        else:
+            fhir.search(target, [])
+    request = {
+        "hook": "order-sign", "hookInstance": "5b6c7d8e-9f00-4a1b-8c2d-3e4f5a6b7c8d", "fhirServer": fhir.base_url,
+        "fhirAuthorization": AUTH,
+        "context": {"userId": "Practitioner/u1", "patientId": "p1",
+                    "draftOrders": {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": DRAFT_K2}]}},
+    }
+    caplog.set_level("INFO", logger="cds_service.call")
+    app = app_factory(knowledge=knowledge, fetch_deadline_seconds=0.5)
+    async with serve(app) as client:
+        started = time.perf_counter()
+        response = await client.post(SIGN, json=request, headers={"Accept-Language": "en"})
+        elapsed = time.perf_counter() - started
+    assert response.status_code == 200 and elapsed < 2.0
+    [card] = [c for c in response.json()["cards"] if c["source"]["topic"]["code"] == "safety-k2-vka"]
+    assert card["indicator"] == "warning" and "suggestions" not in card  # nothing known to conflict: no delete
+    assert "Could not be checked" in card["detail"]
+    [call] = [r for r in caplog.records if r.getMessage() == "cds.call"]
+    assert {"medicationRequests", "medicationStatements", "medicationDispenses"} <= set(call.missing)
+    assert call.problems["medicationRequests"] == "timeout"
