@@ -37,5 +37,5 @@ def main(argv: Sequence[str] | None = None) -> None:
         proxy_headers=settings.production,
         server_header=False,
         log_config=None,  # keep our redacting log configuration (uvicorn's own handlers are not)
-        access_log=False,  # the cds.call event is the access log of service calls (one line per call)
+        access_log=settings.log_access,  # off by default: the cds.call event is the per-call line
     )

@@ -65,6 +65,7 @@ class Settings(BaseSettings):
     # logging
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_json: bool = True
+    log_access: bool = False  # uvicorn's access line per request; the cds.call event covers service calls
 
     @field_validator(
         "cors_origins", "disabled_triggers", "disabled_rules", "jwt_algorithms", mode="before"

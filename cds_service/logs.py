@@ -177,12 +177,15 @@ def _level(value: Any, default: int = logging.INFO) -> int:
 def configure_logging(settings: Any = None, *, stream: IO[str] | None = None) -> None:
     """Route all logging through the redacting structlog formatter (idempotent).
 
-    ``settings`` is duck-typed: ``log_level`` (name, default INFO), ``log_json`` (default True).
-    httpcore and SQLAlchemy stay at WARNING unless ``log_level`` is DEBUG; whatever their level,
-    their output is redacted. Run uvicorn with ``log_config=None`` so it keeps this configuration.
+    ``settings`` is duck-typed: ``log_level`` (name, default INFO), ``log_json`` (default True),
+    ``log_access`` (uvicorn's access line per request, default True; the service turns it off, since
+    the ``cds.call`` event is the per-call line). httpcore and SQLAlchemy stay at WARNING unless
+    ``log_level`` is DEBUG; whatever their level, their output is redacted. Run uvicorn with
+    ``log_config=None`` so it keeps this configuration.
     """
     level = _level(getattr(settings, "log_level", None))
     as_json = bool(getattr(settings, "log_json", True))
+    access = bool(getattr(settings, "log_access", True))
 
     shared: list[Any] = [structlog.stdlib.add_log_level, structlog.stdlib.add_logger_name]
     renderer: Any = (
@@ -228,6 +231,8 @@ def configure_logging(settings: Any = None, *, stream: IO[str] | None = None) ->
             logger.setLevel(logging.NOTSET)  # follow the root level
         else:
             logger.setLevel(max(level, quiet))
+    # Without handlers and propagation uvicorn skips its access line altogether (hasHandlers() is False).
+    logging.getLogger("uvicorn.access").propagate = access
 
 
 def log_call(

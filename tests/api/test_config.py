@@ -81,7 +81,7 @@ def test_cli_runs_uvicorn_with_the_app_factory(monkeypatch):
     assert app == "cds_service.app:create_app" and kwargs["factory"] is True
     assert (kwargs["host"], kwargs["port"], kwargs["workers"]) == ("0.0.0.0", 8123, 2)
     # our redacting log configuration stays in force; the cds.call event is the access log
-    assert kwargs["log_config"] is None and kwargs["access_log"] is False
+    assert kwargs["log_config"] is None and kwargs["access_log"] is False  # CDS_LOG_ACCESS defaults to off
 
 
 def test_console_script_and_module_entry_points():

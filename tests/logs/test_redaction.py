@@ -98,3 +98,11 @@ def test_httpcore_and_sqlalchemy_are_quiet_unless_debug(captured):
     assert logging.getLogger("httpcore").getEffectiveLevel() == logging.WARNING
     assert logging.getLogger("sqlalchemy").getEffectiveLevel() == logging.WARNING
     assert logging.getLogger("httpx").getEffectiveLevel() == logging.INFO
+
+
+def test_uvicorn_access_line_is_off_when_asked(captured):
+    """The service runs with log_access off: uvicorn then finds no handler and skips the line."""
+    configure_logging(SimpleNamespace(log_level="INFO", log_json=True, log_access=False), stream=io.StringIO())
+    assert not logging.getLogger("uvicorn.access").hasHandlers()
+    configure_logging(SimpleNamespace(log_level="INFO", log_json=True), stream=io.StringIO())
+    assert logging.getLogger("uvicorn.access").hasHandlers()
