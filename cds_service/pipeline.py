@@ -33,6 +33,7 @@ from cds_service.fhir.data import ResolvedData
 from cds_service.fhir.resolve import PatientUnavailable, resolve
 from cds_service.knowledge.model import Knowledge
 from cds_service.rules.engine import RuleConfig, evaluate
+from cds_service.rules.scope import ORDER_HOOKS
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +103,7 @@ class Pipeline:
         except Exception as exc:
             raise StageError("resolve", exc) from exc
         timings["resolve"] = _ms(started)
-        order_hook = service.hook in ("order-select", "order-sign")
+        order_hook = service.hook in ORDER_HOOKS
         mark = time.perf_counter()
         try:
             facts = build_facts(
@@ -151,7 +152,7 @@ class Pipeline:
                 "gender": "female",
                 "birthDate": "1950-01-01",
             }
-            if service.hook in ("order-select", "order-sign"):
+            if service.hook in ORDER_HOOKS:
                 body["context"]["draftOrders"] = {"resourceType": "Bundle", "type": "collection", "entry": []}
                 body["context"]["selections"] = []
             try:

@@ -15,7 +15,8 @@ from sqlalchemy import select
 
 from cds_service.cards.model import _prune
 from cds_service.facts import match
-from cds_service.facts.match import MEDICATION_SETS, Index
+from cds_service.facts.match import Index
+from cds_service.knowledge.model import MEDICATION_SETS
 from cds_service.knowledge.loader import load_knowledge
 from cds_service.runtime import GEN0_THRESHOLD, tune_gc
 from cds_service.storage import writer as writer_module

@@ -15,13 +15,13 @@ from cds_service.facts import glucocorticoids, labs
 from cds_service.facts.conditions import FractureRules, condition_facts
 from cds_service.facts.glucocorticoids import GcRules
 from cds_service.facts.labs import LabRules
-from cds_service.facts.match import CONDITION_SETS, LAB_SETS, MEDICATION_SETS, Index
+from cds_service.facts.match import Index
 from cds_service.facts.medications import MedicationRules, collect, drafts
 from cds_service.facts.model import Domain, PatientFacts, Sex
 from cds_service.facts.orders import lab_orders
 from cds_service.facts.patient import age_on, birth_date, deceased, sex
 from cds_service.fhir.data import ResolvedData
-from cds_service.knowledge.model import Knowledge
+from cds_service.knowledge.model import CONDITION_SETS, LAB_SETS, MEDICATION_SETS, Knowledge
 
 KEY_DOMAINS: dict[str, Domain] = {
     "patient": Domain.PATIENT,

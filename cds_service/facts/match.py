@@ -11,9 +11,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from cds_service.knowledge.model import CONDITION_SETS, LAB_SETS, MEDICATION_SETS, Knowledge, normalize_text
-
-__all__ = ["CONDITION_SETS", "LAB_SETS", "MEDICATION_SETS", "Index"]
+from cds_service.knowledge.model import Knowledge, normalize_text
 
 _NONE: frozenset[str] = frozenset()
 MEMO_SIZE = 4096  # entries per memo; a full memo starts over (bounded memory per worker)
