@@ -11,15 +11,15 @@ wins a same-day tie over a total calcium. A measured calcium outside the plausib
 ``calcium-plausible-*``, most likely a wrong unit such as mg/dL recorded as mmol/L) is indeterminate
 (``problem`` "implausible"): it neither triggers nor clears the hypercalcaemia check, and it is still
 the newest result, so an older value does not stand in for it. A total calcium is corrected with
-the nearest plausible albumin drawn within ``calcium-albumin-pair-days`` (corrected Ca = Ca + factor
-x (reference - albumin g/L)); an implausible albumin (``albumin-plausible-*``, e.g. g/dL recorded as
+the nearest plausible albumin drawn within ``calcium-albumin-pair-days`` calendar days (0: the same
+day, decision 13; corrected Ca = Ca + factor x (reference - albumin g/L)); an implausible albumin (``albumin-plausible-*``, e.g. g/dL recorded as
 g/L) is not used, since it would fake a large correction.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Iterable
 
 from cds_service.facts.match import Index
@@ -199,8 +199,8 @@ def calcium(resources: list[dict], index: Index, rules: LabRules, since: date) -
 
 
 def _nearest(albumins: list[tuple[datetime, float]], when: datetime, days: float) -> float | None:
-    window = timedelta(days=days)
-    near = [(abs(w - when), v) for w, v in albumins if abs(w - when) <= window]
+    """The albumin drawn closest to ``when`` within ``days`` calendar days (0: the same day)."""
+    near = [(abs(w - when), v) for w, v in albumins if abs((w.date() - when.date()).days) <= days]
     return min(near)[1] if near else None
 
 

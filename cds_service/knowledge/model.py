@@ -146,7 +146,7 @@ PARAMETERS: Mapping[str, str] = MappingProxyType(
         "calcium-mgdl-to-mmol": "divisor: mg/dL / this = mmol/L",
         "calcium-albumin-reference-gl": "g/L in the correction formula",
         "calcium-albumin-factor": "mmol/L per g/L in the correction formula",
-        "calcium-albumin-pair-days": "days; an albumin drawn this close to a calcium corrects it",
+        "calcium-albumin-pair-days": "calendar days; an albumin drawn this close to a calcium corrects it (0: same day, decision 13)",
         "calcium-plausible-min-mmol": "mmol/L; a serum calcium outside the plausible range is indeterminate",
         "calcium-plausible-max-mmol": "mmol/L",
         "albumin-plausible-min-gl": "g/L; an albumin outside the plausible range is not used",

@@ -90,11 +90,20 @@ def test_calcium_plain_mgdl_and_corrected(facts):
     assert f.calcium.unit == "mmol/L"
     f = facts(calcium=[
         observation("2000-8", 2.40, "mmol/L", id="ca", when="2026-05-01"),
-        observation("1751-7", 3.0, "g/dL", id="alb", when="2026-05-03"),
+        observation("1751-7", 3.0, "g/dL", id="alb", when="2026-05-01T14:00:00Z"),
         observation("1751-7", 45, "g/L", id="alb-old", when="2026-01-01"),
     ])
     assert f.calcium.value == pytest.approx(2.60) and f.calcium.corrected
     assert f.calcium.source.reference == "Observation/ca"
+
+
+def test_calcium_corrected_only_with_a_same_day_albumin(facts):
+    """Decision 13: an albumin from another day (here two days later) does not correct the calcium."""
+    f = facts(calcium=[
+        observation("2000-8", 2.40, "mmol/L", id="ca", when="2026-05-01"),
+        observation("1751-7", 30, "g/L", id="alb", when="2026-05-03"),
+    ])
+    assert f.calcium.value == pytest.approx(2.40) and not f.calcium.corrected
 
 
 def test_calcium_direct_corrected_preferred_same_day(facts):
@@ -157,14 +166,15 @@ def test_implausible_albumin_is_not_used_for_the_correction(facts):
 
 
 def test_albumin_pairing_window_comes_from_the_parameters(facts):
+    """The parameter is 0 (the same calendar day, decision 13): 23:00 and 08:00 the next day do not pair."""
     f = facts(calcium=[
-        observation("2000-8", 2.40, "mmol/L", id="ca", when="2026-05-01"),
-        observation("1751-7", 30, "g/L", id="alb", when="2026-05-08"),
+        observation("2000-8", 2.40, "mmol/L", id="ca", when="2026-05-01T07:30:00Z"),
+        observation("1751-7", 30, "g/L", id="alb", when="2026-05-01T23:00:00Z"),
     ])
     assert f.calcium.corrected and f.calcium.value == pytest.approx(2.60)
     f = facts(calcium=[
-        observation("2000-8", 2.40, "mmol/L", id="ca", when="2026-05-01"),
-        observation("1751-7", 30, "g/L", id="alb", when="2026-05-09"),
+        observation("2000-8", 2.40, "mmol/L", id="ca", when="2026-05-01T23:00:00Z"),
+        observation("1751-7", 30, "g/L", id="alb", when="2026-05-02T08:00:00Z"),
     ])
     assert not f.calcium.corrected
 

@@ -18,7 +18,7 @@ GC_FILE = "ValueSet-glucocorticoid-systemic.json"
 @pytest.mark.parametrize(
     ("name", "value", "unit"),
     [
-        ("calcium-albumin-pair-days", 7, "d"),
+        ("calcium-albumin-pair-days", 0, "d"),
         ("calcium-plausible-min-mmol", 1.0, "mmol/L"),
         ("calcium-plausible-max-mmol", 5.0, "mmol/L"),
         ("albumin-plausible-min-gl", 10, "g/L"),
