@@ -116,37 +116,47 @@ def _reasons(resource: dict, references: Sequence[str]) -> None:
         resource["reasonReference"] = reasons
 
 
-def _lab_template(knowledge: Knowledge, cat: Catalogue) -> dict:
-    """A fresh copy of the draft 25(OH)D ServiceRequest template (without patient parts)."""
-    key = ("ServiceRequest", "lab-25ohd", cat.language)
+def _lab_template(knowledge: Knowledge, lab: str, cat: Catalogue) -> dict:
+    """A fresh copy of a lab's draft ServiceRequest template (without patient parts)."""
+    key = ("ServiceRequest", lab, cat.language)
     cache = _templates(knowledge)
     if key not in cache:
-        order = knowledge.lab_order
+        order = knowledge.lab_orders.get(lab) or knowledge.lab_order
+        params = {"title": knowledge.guideline_title, "version": knowledge.version}
+        if order.lab == "lab-25ohd":
+            note = Line("note.lab-order", {
+                **params, "low": knowledge.param("vitd-target-low-nmol"), "high": knowledge.param("vitd-target-high-nmol"),
+            })
+        else:
+            note = Line(f"note.lab-order.{order.lab}", params)
         template = {
             "resourceType": "ServiceRequest",
             "status": "draft",
             "intent": "proposal",
             "instantiatesCanonical": [order.canonical],
             "category": [{"coding": [_coding(c) for c in order.category]}] if order.category else [],
-            "code": {"coding": [_coding(c) for c in order.code], "text": cat.text("product.lab-25ohd")},
-            "note": [{"text": cat.text(Line("note.lab-order", {
-                "title": knowledge.guideline_title,
-                "version": knowledge.version,
-                "low": knowledge.param("vitd-target-low-nmol"),
-                "high": knowledge.param("vitd-target-high-nmol"),
-            }))}],
+            "code": {"coding": [_coding(c) for c in order.code], "text": cat.text(f"product.{order.lab}")},
+            "note": [{"text": cat.text(note)}],
         }
         cache[key] = orjson.dumps(prune(template))
     return orjson.loads(cache[key])
 
 
 def service_request(knowledge: Knowledge, order: LabOrderProposal, cat: Catalogue, patient_id: str) -> dict:
-    """The draft 25(OH)D ServiceRequest with its occurrence window."""
-    resource = _lab_template(knowledge, cat)
+    """The draft ServiceRequest for a lab order (the 25(OH)D check with its occurrence window)."""
+    resource = _lab_template(knowledge, order.lab, cat)
     resource["subject"] = {"reference": f"Patient/{patient_id}"}
-    resource["occurrencePeriod"] = {"start": order.start.isoformat(), "end": order.end.isoformat()}
+    if order.start is not None and order.end is not None:
+        resource["occurrencePeriod"] = {"start": order.start.isoformat(), "end": order.end.isoformat()}
     _reasons(resource, order.reason_references)
     return resource
+
+
+def _lab_action(knowledge: Knowledge, order: LabOrderProposal, cat: Catalogue, patient_id: str) -> Action:
+    key = "action.create-lab-order" if order.lab == "lab-25ohd" else f"action.create-lab-order.{order.lab}"
+    return Action.with_pruned_resource(
+        type="create", description=cat.text(key), resource=service_request(knowledge, order, cat, patient_id)
+    )
 
 
 def build_suggestions(
@@ -168,19 +178,21 @@ def build_suggestions(
             )
             for p in proposals
         ]
+        labs = [(order, _lab_action(knowledge, order, cat, patient_id)) for order in rec.proposal_labs]
         names = [lines.nutrient_name(p.nutrient) for p in proposals]
-        out.append(Suggestion(label=cat.text(Line("suggestion.all", {"nutrients": names})), isRecommended=True, actions=tuple(actions)))
+        label = Line("suggestion.all", {"nutrients": names})
+        if labs:
+            label = Line("suggestion.all.with-labs", {"nutrients": names, "labs": [Line(f"lab.{o.lab}") for o, _ in labs]})
+        out.append(Suggestion(label=cat.text(label), isRecommended=True, actions=(*actions, *(a for _, a in labs))))
         if len(actions) > 1:
             for p, action in zip(proposals, actions):
                 label = cat.text(Line("suggestion.one", {"nutrient": lines.nutrient_name(p.nutrient)}))
-                out.append(Suggestion(label=label, isRecommended=False, actions=(action,)))
+                needed = tuple(a for o, a in labs if p.nutrient in o.nutrients)
+                out.append(Suggestion(label=label, isRecommended=False, actions=(action, *needed)))
     if rec.lab_order is not None:
-        action = Action.with_pruned_resource(
-            type="create",
-            description=cat.text("action.create-lab-order"),
-            resource=service_request(knowledge, rec.lab_order, cat, patient_id),
-        )
-        out.append(Suggestion(label=cat.text("suggestion.lab-order"), isRecommended=not out, actions=(action,)))
+        key = "suggestion.lab-order" if rec.lab_order.lab == "lab-25ohd" else f"suggestion.lab-order.{rec.lab_order.lab}"
+        action = _lab_action(knowledge, rec.lab_order, cat, patient_id)
+        out.append(Suggestion(label=cat.text(key), isRecommended=not out, actions=(action,)))
     if rec.delete_orders:
         actions = tuple(Action(type="delete", description=cat.text("action.delete-order"), resourceId=rid) for rid in rec.delete_orders)
         out.append(Suggestion(label=cat.text("suggestion.delete"), isRecommended=not out, actions=actions))

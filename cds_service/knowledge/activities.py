@@ -137,8 +137,8 @@ def build_nutrient(nutrient_id: str, definition: dict[str, Any], action: dict[st
     )
 
 
-def build_lab_order(definition: dict[str, Any]) -> LabOrderTemplate:
-    """The 25(OH)D check template from its ActivityDefinition (kind ServiceRequest)."""
+def build_lab_order(definition: dict[str, Any], lab: str = "lab-25ohd") -> LabOrderTemplate:
+    """A lab order template from its ActivityDefinition (kind ServiceRequest)."""
     where = f"ActivityDefinition/{definition.get('id')}"
     if definition.get("kind") != "ServiceRequest":
         raise KnowledgeError(f"{where}: kind must be ServiceRequest")
@@ -146,4 +146,4 @@ def build_lab_order(definition: dict[str, Any]) -> LabOrderTemplate:
     if not code:
         raise KnowledgeError(f"{where}: needs a coded code")
     category = codings((_extension(definition, EXT_REQUEST_CATEGORY) or {}).get("valueCodeableConcept"))
-    return LabOrderTemplate(canonical=definition["url"], code=code, category=category)
+    return LabOrderTemplate(canonical=definition["url"], code=code, category=category, lab=lab)

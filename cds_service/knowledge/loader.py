@@ -22,12 +22,13 @@ from cds_service.knowledge.model import (
     VALUE_SETS,
     CodeSet,
     Knowledge,
+    LabOrderTemplate,
     Nutrient,
     RecommendationCode,
 )
 from cds_service.knowledge.parameters import build_parameters
 from cds_service.knowledge.urls import (
-    LAB_ORDER_ID,
+    LAB_ORDERS,
     PARAMETERS_ID,
     PLAN_DEFINITION_ID,
     RECOMMENDATION_CS_ID,
@@ -118,6 +119,18 @@ def _nutrients(resources: Resources, plan: dict[str, Any]) -> dict[str, Nutrient
     return nutrients
 
 
+def _lab_orders(resources: Resources, value_sets: dict[str, CodeSet]) -> dict[str, LabOrderTemplate]:
+    """Every lab order a card may propose; its code must be in one of the lab's value sets, so the
+    result it leads to is read back (a site may change the code, not to something unread)."""
+    out = {}
+    for lab, (definition_id, sets) in LAB_ORDERS.items():
+        order = build_lab_order(_get(resources, "ActivityDefinition", definition_id), lab)
+        if not any(value_sets[vs].matches_coding(c.system, c.code) for vs in sets for c in order.code):
+            raise KnowledgeError(f"ActivityDefinition/{definition_id}: code is not in ValueSet {' or '.join(sets)}")
+        out[lab] = order
+    return out
+
+
 def _guideline(plan: dict[str, Any]) -> tuple[str, str | None]:
     for artifact in plan.get("relatedArtifact") or ():
         if artifact.get("type") == "documentation" and artifact.get("display"):
@@ -136,10 +149,7 @@ def load_knowledge(directory: Path | None = None) -> Knowledge:
         raise KnowledgeError(f"PlanDefinition/{PLAN_DEFINITION_ID}: needs a version")
     _check_plan(plan, resources, system, recs)
     title, url = _guideline(plan)
-    lab_order = build_lab_order(_get(resources, "ActivityDefinition", LAB_ORDER_ID))
-    lab_set = value_sets["lab-25ohd"]
-    if not any(lab_set.matches_coding(c.system, c.code) for c in lab_order.code):
-        raise KnowledgeError(f"ActivityDefinition/{LAB_ORDER_ID}: code is not in ValueSet lab-25ohd")
+    lab_orders = _lab_orders(resources, value_sets)
     return Knowledge(
         version=version,
         guideline_title=title,
@@ -147,7 +157,8 @@ def load_knowledge(directory: Path | None = None) -> Knowledge:
         value_sets=MappingProxyType(value_sets),
         nutrients=MappingProxyType(_nutrients(resources, plan)),
         parameters=build_parameters(_get(resources, "Parameters", PARAMETERS_ID)),
-        lab_order=lab_order,
+        lab_order=lab_orders["lab-25ohd"],
+        lab_orders=MappingProxyType(lab_orders),
         recommendation_system=system,
         recommendations=MappingProxyType(recs),
         glucocorticoids=build_glucocorticoids(_get(resources, "ValueSet", "glucocorticoid-systemic")),

@@ -258,11 +258,13 @@ class GlucocorticoidIngredient:
 
 @dataclass(frozen=True, slots=True)
 class LabOrderTemplate:
-    """The 25(OH)D check from its ActivityDefinition (kind ServiceRequest)."""
+    """A lab order (the 25(OH)D check, serum calcium, eGFR) from its ActivityDefinition (kind
+    ServiceRequest); ``lab`` is its key in :attr:`Knowledge.lab_orders`."""
 
     canonical: str
     code: tuple[Coding, ...]
     category: tuple[Coding, ...]
+    lab: str = "lab-25ohd"
 
 
 @dataclass(frozen=True, slots=True)
@@ -282,10 +284,11 @@ class Knowledge:
     value_sets: Mapping[str, CodeSet]
     nutrients: Mapping[str, Nutrient]
     parameters: Mapping[str, float | Quantity]
-    lab_order: LabOrderTemplate
+    lab_order: LabOrderTemplate  # the 25(OH)D check (``lab_orders["lab-25ohd"]``)
     recommendation_system: str
     recommendations: Mapping[str, RecommendationCode] = field(default_factory=dict)
     glucocorticoids: tuple[GlucocorticoidIngredient, ...] = ()  # prednisolone equivalence per ingredient
+    lab_orders: Mapping[str, LabOrderTemplate] = field(default_factory=dict)  # lab id -> order template
 
     def vs(self, name: str) -> CodeSet:
         return self.value_sets[name]

@@ -24,4 +24,10 @@ EXT_DIRECTION = "http://hl7.org/fhir/uv/cpg/StructureDefinition/cpg-directionOfR
 PLAN_DEFINITION_ID = "bone-health-supplements"
 PARAMETERS_ID = "bone-health-parameters"
 LAB_ORDER_ID = "lab-25ohd-check"
+# lab orders a card may propose: lab id -> (ActivityDefinition id, value sets its code must be in)
+LAB_ORDERS = {
+    "lab-25ohd": (LAB_ORDER_ID, ("lab-25ohd",)),
+    "lab-calcium": ("lab-calcium-check", ("lab-calcium", "lab-calcium-corrected")),
+    "lab-egfr": ("lab-egfr-check", ("lab-egfr", "lab-creatinine")),
+}
 RECOMMENDATION_CS_ID = "bone-health-recommendation"

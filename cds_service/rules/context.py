@@ -90,6 +90,14 @@ class RuleContext:
         return tuple(i for i in self.facts.indications if i.kind.value not in disabled)
 
     @cached_property
+    def proposal_eligible(self) -> bool:
+        """Who gets the combined supplement proposal (decision 1): an adult with an enabled
+        indication, not pregnant or breastfeeding. Shared by the proposal and the alerts that
+        depend on what would be proposed."""
+        f = self.facts
+        return self.adult and not f.pregnant and not f.breastfeeding and self.has_indication
+
+    @cached_property
     def has_indication(self) -> bool:
         gc = self.facts.glucocorticoids
         gc_enabled = "glucocorticoids" not in self.config.disabled_triggers

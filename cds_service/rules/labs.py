@@ -87,7 +87,9 @@ def vitd_status(ctx: RuleContext) -> list[Recommendation]:
 
     Who gets it: an excess or toxic result is shown to everyone (decision 9), as
     ``safety-vitd-excess`` when the patient takes vitamin D, else as ``vitd-status``; any other
-    band (and an uninterpretable result) only to adults with an indication or on vitamin D.
+    band (and an uninterpretable result) only to adults with an indication or on vitamin D. An
+    excess or toxic result without a current serum calcium proposes a serum calcium order
+    (decision 13; above 375 nmol/L too, where the advice already says to check it).
     """
     result = ctx.current_vitd
     if result is None or not ctx.known(Domain.VITAMIN_D):
@@ -108,8 +110,21 @@ def vitd_status(ctx: RuleContext) -> list[Recommendation]:
     advice = [Line(f"advice.vitd.{band.value}")]
     if band is VitdBand.INDETERMINATE:
         advice = [Line("advice.vitd.indeterminate", {"problem": Line(f"problem.{result.problem or 'implausible'}")})]
-    if band in EXCESS and ctx.calcium is not None:
-        facts.append(lines.calcium_line(ctx.calcium))
+    calcium_order = None
+    unchecked: tuple[Line, ...] = ()
+    if band in EXCESS:
+        if ctx.calcium is not None:
+            facts.append(lines.calcium_line(ctx.calcium))
+        elif not ctx.known(Domain.CALCIUM):
+            unchecked = (Line("unchecked.calcium"),)
+        else:  # decision 13: no current serum calcium in the record: propose one
+            if ctx.calcium_indeterminate is not None:
+                facts.append(lines.lab_line(ctx.calcium_indeterminate))
+            else:
+                facts.append(Line("fact.no-calcium", {"months": int(ctx.param("lab-current-months"))}))
+            advice.append(Line("advice.order-calcium"))
+            refs = (result.source.reference,) if result.source.reference else ()
+            calcium_order = LabOrderProposal(lab="lab-calcium", reason_references=refs)
     advice.append(target_line(ctx.knowledge))
     code = "safety-vitd-excess" if band in EXCESS and on_vitd else "vitd-status"
     category = Category.SAFETY if code == "safety-vitd-excess" else Category.LAB
@@ -121,6 +136,8 @@ def vitd_status(ctx: RuleContext) -> list[Recommendation]:
             summary=Line(f"summary.{code}.{band.value}", summary_params),
             facts=tuple(facts),
             advice=tuple(advice),
+            unchecked=unchecked,
+            lab_order=calcium_order,
             rule="vitd_status",
         )
     ]

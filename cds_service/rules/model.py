@@ -43,11 +43,18 @@ class Proposal:
 
 @dataclass(frozen=True, slots=True)
 class LabOrderProposal:
-    """The 25(OH)D check as a draft ServiceRequest with an occurrence window."""
+    """A lab order as a draft ServiceRequest: the 25(OH)D check with an occurrence window, or a
+    serum calcium / eGFR (``lab``: a key of ``Knowledge.lab_orders``) without one.
 
-    start: date
-    end: date
+    ``nutrients``: for a lab ordered with the supplement proposal (decision 14), the proposed
+    nutrients whose check needs it (a one-nutrient alternative carries it too).
+    """
+
+    start: date | None = None
+    end: date | None = None
     reason_references: tuple[str, ...] = ()
+    lab: str = "lab-25ohd"
+    nutrients: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +79,7 @@ class Recommendation:
     already_taken: tuple[Line, ...] = ()
     withheld: tuple[Withheld, ...] = ()
     unchecked: tuple[Line, ...] = ()  # "could not be checked" lines (decision 9)
-    lab_order: LabOrderProposal | None = None
+    lab_order: LabOrderProposal | None = None  # a suggestion of its own
+    proposal_labs: tuple[LabOrderProposal, ...] = ()  # ordered with the proposed supplements (decision 14)
     delete_orders: tuple[str, ...] = ()  # draft order ids ("MedicationRequest/x") to remove (order hooks)
     rule: str = ""  # rule function name, for logs and the detail footer

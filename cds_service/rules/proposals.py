@@ -89,8 +89,7 @@ def _vitd_above_target(ctx: RuleContext) -> bool:
 
 def bone_supplements(ctx: RuleContext) -> list[Recommendation]:
     """``bone-supplements``: the combined proposal card."""
-    facts_ = ctx.facts
-    if not ctx.adult or facts_.pregnant or facts_.breastfeeding or not ctx.has_indication:
+    if not ctx.proposal_eligible:
         return []
     soy = soy_eligible(ctx)
     candidates = [n for n in (*CORE, *((SOY,) if soy else ())) if n in ctx.knowledge.nutrients]

@@ -7,9 +7,10 @@ and the proposal never disagree.
 
 from __future__ import annotations
 
-from cds_service.facts.model import Domain, MedicationUse, SafetyCondition
+from cds_service.facts.model import Domain, LabResult, MedicationUse, SafetyCondition
 from cds_service.rules import lines
 from cds_service.rules.context import RuleContext
+from cds_service.rules.labs import VitdBand, vitd_band
 from cds_service.rules.model import Category, Line, Recommendation, Severity
 
 # Conditions that make vitamin D and calcium unsafe without a work-up (terminology section 4).
@@ -93,13 +94,16 @@ def safety_k2_vka(ctx: RuleContext) -> list[Recommendation]:
 
 
 def safety_hypercalcaemia(ctx: RuleContext) -> list[Recommendation]:
-    """Vitamin D / calcium with a high serum calcium or a calcium-related condition; thiazide or
-    digoxin with a high serum calcium."""
+    """A high serum calcium, for every adult (decision 13: an alert of its own, with or without an
+    indication or supplements); and vitamin D / calcium with a calcium-related condition.
+
+    The summary leads with the finding and its value; the facts give the result's date. Thiazide or
+    digoxin use is named with its own advice; taken vitamin D / calcium gets "stop or pause".
+    """
     supplements = current_uses(ctx, "vitamin-d", "calcium")
-    diuretics = current_uses(ctx, "thiazide", "digoxin")
     level = ctx.calcium_level
     found = conditions(ctx, *CALCIUM_CONDITIONS)
-    if not ((supplements and (level or found)) or (level and diuretics)):
+    if not (level or (supplements and found)):
         return []
     facts: list[Line] = []
     advice: list[Line] = []
@@ -110,15 +114,19 @@ def safety_hypercalcaemia(ctx: RuleContext) -> list[Recommendation]:
         facts.append(lines.medication_line("fact.taking-vitd-calcium", supplements))
         advice.append(Line("advice.hypercalcaemia.hold"))
         advice += [Line(f"advice.condition.{k}") for k in dict.fromkeys(c.kind for c in found)]
+    elif level:
+        advice.append(Line("advice.hypercalcaemia.no-start"))
     if level:
         for group in ("thiazide", "digoxin"):
             uses = current_uses(ctx, group)
             if uses:
                 facts.append(lines.medication_line(f"fact.taking-{group}", uses))
                 advice.append(Line(f"advice.{group}-high-calcium"))
+    if level == "critical":
+        advice.append(Line("advice.hypercalcaemia.critical", {"limit": ctx.param("calcium-critical-mmol")}))
     severity = Severity.CRITICAL if level == "critical" else Severity.WARNING
     if level:
-        summary = Line("summary.safety-hypercalcaemia.lab", {"mmol": round(ctx.calcium.value, 2)})
+        summary = Line(f"summary.safety-hypercalcaemia.{level}", {"mmol": round(ctx.calcium.value, 2)})
     else:
         summary = Line("summary.safety-hypercalcaemia.condition", {"condition": Line(f"condition.{found[0].kind}")})
     return [_card("safety-hypercalcaemia", severity, summary, facts, advice)]
@@ -142,24 +150,25 @@ def safety_mineral_spacing(ctx: RuleContext) -> list[Recommendation]:
 
 
 def safety_magnesium_kidney(ctx: RuleContext) -> list[Recommendation]:
-    """Magnesium with eGFR below the threshold, severe CKD or dialysis."""
+    """eGFR below the threshold, severe CKD or dialysis, when magnesium is taken or would be
+    proposed (decision 13): the summary leads with the eGFR value (or the coded kidney disease)."""
     magnesium = current_uses(ctx, "magnesium")
     found = conditions(ctx, "ckd-severe")
-    if not (magnesium and (ctx.egfr_low or found)):
+    would_propose = ctx.proposal_eligible and "magnesium" in ctx.knowledge.nutrients
+    if not ((magnesium or would_propose) and (ctx.egfr_low or found)):
         return []
     facts = [lines.egfr_line(ctx.egfr)] if ctx.egfr_low else []
     facts += [condition_line(c) for c in found]
-    facts.append(lines.medication_line("fact.taking-magnesium", magnesium))
+    if magnesium:
+        facts.append(lines.medication_line("fact.taking-magnesium", magnesium))
     limit = ctx.param("egfr-magnesium-min")
-    return [
-        _card(
-            "safety-magnesium-kidney",
-            Severity.WARNING,
-            Line("summary.safety-magnesium-kidney", {"limit": limit}),
-            facts,
-            [Line("advice.magnesium-kidney")],
-        )
-    ]
+    taken = ".taken" if magnesium else ""
+    if ctx.egfr_low:
+        summary = Line(f"summary.safety-magnesium-kidney.egfr{taken}", {"egfr": round(ctx.egfr.value), "limit": limit})
+    else:
+        summary = Line(f"summary.safety-magnesium-kidney.ckd{taken}")
+    advice = [Line("advice.magnesium-kidney" if magnesium else "advice.magnesium-kidney.not-proposed")]
+    return [_card("safety-magnesium-kidney", Severity.WARNING, summary, facts, advice)]
 
 
 def safety_soy_endocrine(ctx: RuleContext) -> list[Recommendation]:
@@ -233,7 +242,10 @@ def conflicts(ctx: RuleContext) -> dict[str, list[Line]]:
     vka = current_uses(ctx, "vka")
     if vka:
         out.setdefault("vitamin-k2", []).append(lines.medication_line("withheld.vka", vka))
+    toxic = _toxic_vitd(ctx)
     for nutrient in ("calcium", "vitamin-d"):
+        if toxic is not None:
+            out.setdefault(nutrient, []).append(Line("withheld.vitd-toxic", {"nmol": round(toxic.value, 1)}))
         if ctx.calcium_level:
             out.setdefault(nutrient, []).append(Line("withheld.calcium-high", {"mmol": round(ctx.calcium.value, 2)}))
         for c in conditions(ctx, *CALCIUM_CONDITIONS):
@@ -251,6 +263,15 @@ def conflicts(ctx: RuleContext) -> dict[str, list[Line]]:
     for c in conditions(ctx, "er-positive-breast-cancer"):
         out.setdefault("soy-isoflavones", []).append(Line("withheld.condition", {"condition": lines.source_label(c.source)}))
     return out
+
+
+def _toxic_vitd(ctx: RuleContext) -> LabResult | None:
+    """The current 25(OH)D when it is in the toxic range (decision 13: then neither vitamin D nor
+    calcium is proposed)."""
+    result = ctx.current_vitd
+    if result is None or not ctx.known(Domain.VITAMIN_D) or vitd_band(result, ctx.knowledge) is not VitdBand.TOXIC:
+        return None
+    return result
 
 
 def missing_domains(ctx: RuleContext, nutrient: str) -> list[Domain]:

@@ -197,6 +197,19 @@ def test_recheck_card_proposes_a_service_request():
     assert "90–100 nmol/l" in sr["note"][0]["text"]
 
 
+@pytest.mark.parametrize("language, text", [("nl", "Serumcalcium aanvragen"), ("en", "Order serum calcium")])
+def test_excess_25ohd_without_calcium_proposes_a_serum_calcium_order(language, text):
+    """Decision 13: a 25(OH)D above 250 nmol/L without a current serum calcium proposes one."""
+    c = card("toxic-no-d", "vitd-status", language)
+    (s,) = c.suggestions
+    assert s.isRecommended and s.label == text
+    sr = s.actions[0].resource
+    assert sr["code"]["coding"][0]["code"] == "2000-8" and "occurrencePeriod" not in sr
+    assert sr["instantiatesCanonical"] == [knowledge().lab_orders["lab-calcium"].canonical]
+    assert sr["status"] == "draft" and sr["intent"] == "proposal"
+    ServiceRequest.model_validate(sr)
+
+
 def test_delete_orders_become_a_delete_suggestion():
     c = card("k2-vka-draft", "safety-k2-vka", "en")
     (s,) = c.suggestions

@@ -1110,9 +1110,11 @@ def order_cases() -> list[Case]:  # noqa: PLR0915 - one entry per golden order
 
 
 def write_all() -> list[Path]:
+    from tests.golden.lab_alert_cases import issue9_cases  # it builds on this module's concepts
+
     OUT.mkdir(exist_ok=True)
     written = []
-    for case in cases() + order_cases():
+    for case in cases() + order_cases() + issue9_cases():
         path = OUT / f"{case.slug}.json"
         path.write_text(json.dumps(case.fixture(), indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
         written.append(path)

@@ -5,7 +5,7 @@ Two paths give the same normalised cards:
 * :func:`run_rules` - data resolution (prefetch only), facts, rules and rendering, called directly;
 * :func:`run_http` - the whole app over HTTP (discovery, then ``POST /cds-services/{id}``).
 
-Cards are normalised to ``{topic, indicator, proposes, lab_order, deletes, summary, detail}``;
+Cards are normalised to ``{topic, indicator, proposes, lab_order, recommended_labs, deletes, summary, detail}``;
 :func:`check` compares them with the fixture's ``expect`` block and returns readable problems.
 """
 
@@ -69,9 +69,12 @@ def normalise_card(card: Json, canonicals: dict[str, str]) -> Json:
     proposes: set[str] = set()
     lab_order = False
     deletes: list[str] = []
+    recommended_labs: list[str] = []
     for suggestion in card.get("suggestions", []):
         for action in suggestion.get("actions", []):
             resource = action.get("resource") or {}
+            if suggestion.get("isRecommended") and resource.get("resourceType") == "ServiceRequest":
+                recommended_labs += [c.get("code", "?") for c in (resource.get("code") or {}).get("coding", [])]
             if action.get("type") == "create" and resource.get("resourceType") == "MedicationRequest":
                 for canonical in resource.get("instantiatesCanonical", []) or ["<none>"]:
                     base = canonical.split("|")[0]
@@ -86,6 +89,7 @@ def normalise_card(card: Json, canonicals: dict[str, str]) -> Json:
         "indicator": card.get("indicator"),
         "proposes": sorted(proposes),
         "lab_order": lab_order,
+        "recommended_labs": sorted(recommended_labs),
         "deletes": sorted(set(deletes)),
         "summary": card.get("summary", ""),
         "detail": card.get("detail", ""),
@@ -124,6 +128,10 @@ def card_problems(expected: Json, got: Json) -> list[str]:
         out.append(f"proposes {wrong}, which must not be proposed")
     if "lab_order" in expected and got["lab_order"] != expected["lab_order"]:
         out.append(f"lab_order {got['lab_order']}, expected {expected['lab_order']}")
+    if "recommended_labs" in expected and got["recommended_labs"] != sorted(expected["recommended_labs"]):
+        out.append(f"recommended suggestion orders labs {got['recommended_labs']}, expected {sorted(expected['recommended_labs'])}")
+    if "summary_starts" in expected and not got["summary"].startswith(expected["summary_starts"]):
+        out.append(f"summary {got['summary']!r} does not start with {expected['summary_starts']!r}")
     if "deletes" in expected and got["deletes"] != sorted(expected["deletes"]):
         out.append(f"deletes {got['deletes']}, expected {sorted(expected['deletes'])}")
     text = f"{got['summary']}\n{got['detail']}".casefold()

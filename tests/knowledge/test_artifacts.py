@@ -29,9 +29,9 @@ def test_one_value_set_file_per_id(artifacts: dict[str, Any]) -> None:
     assert ids == set(VALUE_SETS)
 
 
-def test_every_nutrient_and_the_lab_check_have_an_activity_definition(artifacts: dict[str, Any]) -> None:
+def test_every_nutrient_and_lab_order_have_an_activity_definition(artifacts: dict[str, Any]) -> None:
     ids = {d["id"] for d in artifacts.values() if d["resourceType"] == "ActivityDefinition"}
-    assert ids == {f"supplement-{n}" for n in NUTRIENTS} | {"lab-25ohd-check"}
+    assert ids == {f"supplement-{n}" for n in NUTRIENTS} | {"lab-25ohd-check", "lab-calcium-check", "lab-egfr-check"}
 
 
 def _urls(node: Any) -> set[str]:

@@ -182,6 +182,25 @@ def test_lab_order_code_outside_the_lab_set(edit: Edit, profile_copy: Path) -> N
         load_knowledge(profile_copy)
 
 
+@pytest.mark.parametrize(
+    ("name", "code", "message"),
+    [
+        ("ActivityDefinition-lab-calcium-check.json", "1995-0", "not in ValueSet lab-calcium or lab-calcium-corrected"),
+        ("ActivityDefinition-lab-egfr-check.json", "2000-8", "not in ValueSet lab-egfr or lab-creatinine"),
+    ],
+)
+def test_other_lab_order_codes_must_be_read_back(edit: Edit, profile_copy: Path, name: str, code: str, message: str) -> None:
+    """A site may change a lab order's code (decision 14), but only to one whose result is read."""
+    edit(name, lambda d: d["code"]["coding"][0].update(code=code))
+    with pytest.raises(KnowledgeError, match=message):
+        load_knowledge(profile_copy)
+
+
+def test_a_site_may_change_the_calcium_order_code(edit: Edit, profile_copy: Path) -> None:
+    edit("ActivityDefinition-lab-calcium-check.json", lambda d: d["code"]["coding"][0].update(code="17861-6"))
+    assert [c.code for c in load_knowledge(profile_copy).lab_orders["lab-calcium"].code] == ["17861-6"]
+
+
 def test_missing_plan_version(edit: Edit, profile_copy: Path) -> None:
     edit("PlanDefinition-bone-health-supplements.json", lambda d: d.pop("version"))
     with pytest.raises(KnowledgeError, match="needs a version"):

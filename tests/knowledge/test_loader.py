@@ -116,6 +116,14 @@ def test_lab_order_template(knowledge: Knowledge) -> None:
     assert [(c.system, c.code) for c in lab.code] == [(LOINC, "62292-8")]
     assert [(c.system, c.code) for c in lab.category] == [(SNOMED, "108252007")]
     assert lab.canonical.endswith("/ActivityDefinition/lab-25ohd-check")
+    assert knowledge.lab_orders["lab-25ohd"] is lab
+
+
+@pytest.mark.parametrize(("lab", "code"), [("lab-calcium", "2000-8"), ("lab-egfr", "33914-3")])
+def test_other_lab_order_templates(knowledge: Knowledge, lab: str, code: str) -> None:
+    order = knowledge.lab_orders[lab]
+    assert order.lab == lab and [(c.system, c.code) for c in order.code] == [(LOINC, code)]
+    assert order.canonical.endswith(f"/ActivityDefinition/{lab}-check")
 
 
 def test_loading_is_fast() -> None:

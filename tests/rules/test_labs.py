@@ -257,3 +257,28 @@ def test_no_reminder_when_results_or_medications_are_unknown(domain):
 
 def test_reminder_needs_no_indication():
     assert recheck(patient(indications=(), medications=(d3(90),))) is not None
+
+
+# --- decision 13: a serum calcium order with a 25(OH)D above 250 nmol/L -----------------------
+
+
+@pytest.mark.parametrize("nmol", [300, 400])
+def test_excess_without_serum_calcium_proposes_one(nmol):
+    rec = by_code(patient(vitamin_d=(vitd(nmol),))).get("vitd-status")
+    assert rec.lab_order is not None and rec.lab_order.lab == "lab-calcium" and rec.lab_order.start is None
+    assert "fact.no-calcium" in keys(rec.facts) and "advice.order-calcium" in keys(rec.advice)
+
+
+def test_excess_with_a_current_serum_calcium_shows_it_and_orders_nothing():
+    rec = by_code(patient(vitamin_d=(vitd(300),), calcium=calcium(2.4))).get("vitd-status")
+    assert rec.lab_order is None and "fact.lab.calcium.corrected" in keys(rec.facts)
+
+
+def test_excess_with_calcium_not_obtained_says_so_and_orders_nothing():
+    rec = by_code(patient(vitamin_d=(vitd(300),), unknown=(Domain.CALCIUM,))).get("vitd-status")
+    assert rec.lab_order is None and keys(rec.unchecked) == ["unchecked.calcium"]
+
+
+def test_above_target_below_250_orders_no_calcium():
+    rec = by_code(patient(vitamin_d=(vitd(200),))).get("vitd-status")
+    assert rec.lab_order is None

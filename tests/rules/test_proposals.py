@@ -344,3 +344,17 @@ def test_vitamin_d_labs_unknown_still_proposes_d_with_a_note():
 def test_a_safety_conflict_wins_over_a_missing_domain():
     rec = proposal(patient(medications=(med("vka"),), unknown=(Domain.CALCIUM,)))
     assert withheld(rec)["vitamin-k2"] == ["withheld.vka"]
+
+
+@pytest.mark.parametrize("labs", [{}, {"calcium": None}])
+def test_toxic_25ohd_withholds_calcium_and_vitamin_d(labs):
+    """Decision 13: above 375 nmol/L neither vitamin D nor calcium is proposed, serum calcium or not."""
+    rec = proposal(patient(age=80, vitamin_d=(ngml(151),), **labs))
+    assert "calcium" not in proposed(rec) and "vitamin-d" not in proposed(rec)
+    assert withheld(rec)["calcium"] == ["withheld.vitd-toxic"] and withheld(rec)["vitamin-d"] == ["withheld.vitd-toxic"]
+    assert {"magnesium", "vitamin-k2"} <= set(proposed(rec))
+
+
+def test_high_not_toxic_25ohd_does_not_withhold_calcium():
+    rec = proposal(patient(age=80, vitamin_d=(vitd(300),)))
+    assert "calcium" in proposed(rec) and "vitamin-d" not in proposed(rec)

@@ -51,7 +51,8 @@ def test_stopped_k2_does_not_alert():
 def test_high_calcium_with_vitamin_d_or_calcium(mmol, severity):
     rec = card("safety-hypercalcaemia", calcium=calcium(mmol), medications=(med("vitamin-d"),))
     assert rec.severity is severity
-    assert rec.summary.key == "summary.safety-hypercalcaemia.lab" and rec.summary.params["mmol"] == mmol
+    level = "critical" if severity is Severity.CRITICAL else "high"
+    assert rec.summary.key == f"summary.safety-hypercalcaemia.{level}" and rec.summary.params["mmol"] == mmol
     assert "advice.hypercalcaemia.hold" in keys(rec.advice)
 
 
@@ -59,8 +60,14 @@ def test_calcium_at_the_limit_is_not_high():
     assert card("safety-hypercalcaemia", calcium=calcium(2.6), medications=(med("calcium"),)) is None
 
 
-def test_high_calcium_without_supplements_or_diuretics_is_not_this_services_card():
-    assert card("safety-hypercalcaemia", calcium=calcium(2.9)) is None
+@pytest.mark.parametrize("mmol, severity", [(2.9, Severity.WARNING), (3.2, Severity.CRITICAL)])
+def test_high_calcium_alerts_every_adult_without_supplements_or_indication(mmol, severity):
+    """Decision 13: the lab value is an alert of its own, whether or not calcium or vitamin D is taken."""
+    rec = card("safety-hypercalcaemia", calcium=calcium(mmol), indications=())
+    assert rec.severity is severity and rec.summary.params["mmol"] == mmol
+    assert "advice.hypercalcaemia.no-start" in keys(rec.advice)
+    assert "advice.hypercalcaemia.hold" not in keys(rec.advice)
+    assert ("advice.hypercalcaemia.critical" in keys(rec.advice)) is (severity is Severity.CRITICAL)
 
 
 def test_old_calcium_result_is_ignored():
@@ -133,6 +140,29 @@ def test_magnesium_with_low_egfr():
 def test_magnesium_with_severe_ckd():
     rec = card("safety-magnesium-kidney", safety_conditions=(condition("ckd-severe", "Dialyse"),), medications=(med("magnesium"),))
     assert rec.facts[0].params["display"] == "Dialyse"
+
+
+@pytest.mark.parametrize(
+    "kw, summary",
+    [
+        ({"egfr": egfr(22)}, "summary.safety-magnesium-kidney.egfr"),
+        ({"safety_conditions": (condition("ckd-severe", "CKD G4"),)}, "summary.safety-magnesium-kidney.ckd"),
+    ],
+)
+def test_kidney_alert_when_magnesium_would_be_proposed(kw, summary):
+    """Decision 13: an adult with an indication, not taking magnesium, gets the alert of its own."""
+    from tests.rules.builders import OSTEOPOROSIS
+
+    rec = card("safety-magnesium-kidney", indications=(OSTEOPOROSIS,), **kw)
+    assert rec.severity is Severity.WARNING and rec.summary.key == summary
+    assert keys(rec.advice) == ["advice.magnesium-kidney.not-proposed"]
+    if "egfr" in kw:
+        assert rec.summary.params["egfr"] == 22
+
+
+def test_kidney_alert_summary_names_magnesium_taken():
+    rec = card("safety-magnesium-kidney", egfr=egfr(25), medications=(med("magnesium"),))
+    assert rec.summary.key == "summary.safety-magnesium-kidney.egfr.taken" and rec.summary.params["egfr"] == 25
 
 
 @pytest.mark.parametrize("kw", [{"egfr": egfr(30), "medications": (med("magnesium"),)}, {"egfr": egfr(20)}])
