@@ -51,6 +51,7 @@ SAFETY_SETS = frozenset(
         "kidney-stones",
         "sarcoidosis",
         "ckd-severe",
+        "ckd",
         "er-positive-breast-cancer",
         "adrenal-insufficiency",
         "immunosuppression",

@@ -53,6 +53,7 @@ CONDITION_SETS: tuple[str, ...] = (
     "kidney-stones",
     "sarcoidosis",
     "ckd-severe",  # CKD stage 4-5, dialysis
+    "ckd",  # CKD stage 1-3 or without a stage (decision 14: eGFR before magnesium)
     "er-positive-breast-cancer",
     "adrenal-insufficiency",
     "pregnancy",

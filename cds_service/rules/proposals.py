@@ -4,13 +4,14 @@ Who: adults with at least one enabled indication, not pregnant or breastfeeding.
 magnesium, vitamin D and vitamin K2 (and soy isoflavones for women around or after menopause),
 minus what the patient already takes, minus what a safety check forbids or could not check.
 
-Decision 9 with unknown data (see ``safety.CHECK_DOMAINS``): medications unknown withholds every
-nutrient (VKA, interactions, active D, endocrine therapy); conditions unknown withholds calcium,
-magnesium, vitamin D and soy; calcium labs unknown withholds calcium and vitamin D; kidney labs
-unknown withholds magnesium. An uninterpretable latest serum calcium or eGFR (no or unknown unit,
-implausible value) counts as unknown for these checks: it neither clears nor triggers them. Unknown
-25(OH)D results do *not* withhold vitamin D (the level only decides whether more is needed, and the
-two-month check follows): the card says it was not checked.
+Decisions 9 and 14 with unknown data (see ``safety.CHECK_DOMAINS``): a nutrient whose safety checks
+need data that could not be obtained (medications, conditions, serum calcium, eGFR), or whose latest
+serum calcium or eGFR cannot be interpreted, cannot be checked; then the *whole* proposal is
+withheld (no fragment such as "vitamin K2 only": the guideline means them together), and the card
+says what could not be checked. Unknown 25(OH)D results do *not* withhold vitamin D (the level only
+decides whether more is needed, and the two-month check follows): the card says it was not checked.
+A lab the record lacks while a check needs it (serum calcium with a thiazide, digoxin or severe
+kidney disease; eGFR with coded CKD) is ordered with the supplements (``proposal_labs``).
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ from cds_service.knowledge.model import Nutrient
 from cds_service.rules import doses, lines
 from cds_service.rules.context import RuleContext
 from cds_service.rules.labs import target_line
-from cds_service.rules.model import Category, Line, Proposal, Recommendation, Severity, Withheld
-from cds_service.rules.safety import conflicts, current_uses, missing_domains, proposal_notes, unchecked_line
+from cds_service.rules.model import Category, LabOrderProposal, Line, Proposal, Recommendation, Severity, Withheld
+from cds_service.rules.safety import conditions, conflicts, current_uses, missing_domains, proposal_notes, unchecked_line
 
 CORE = ("calcium", "magnesium", "vitamin-d", "vitamin-k2")  # best used together (guideline)
 SOY = "soy-isoflavones"
@@ -120,17 +121,23 @@ def bone_supplements(ctx: RuleContext) -> list[Recommendation]:
             withheld.append(Withheld(nid, Line(NOT_NEEDED, {"nmol": round(ctx.current_vitd.value, 1), "high": ctx.param("vitd-target-high-nmol")})))
             continue
         proposals.append(Proposal(nutrient=nid, reason_references=refs))
+    if missing:  # decision 14: no fragment of the combination while a check is open
+        withheld += [Withheld(p.nutrient, Line("withheld.together")) for p in proposals]
+        proposals = []
     if not proposals and all(w.reason.key == NOT_NEEDED for w in withheld):
         return []  # nothing new to propose and nothing unsafe to explain
     proposed = {p.nutrient for p in proposals}
     taken_ids = frozenset(nid for nid in candidates if ctx.knowledge.nutrients[nid].proposable and current_uses(ctx, nid))
-    advice = _advice(ctx, proposed, soy, taken_ids)
+    labs, lab_facts, lab_advice = _labs_with_proposal(ctx, proposed)
+    advice = _advice(ctx, proposed, soy, taken_ids) + lab_advice
     unchecked = [unchecked_line(ctx, d) for d in missing]
     if "vitamin-d" in proposed and not ctx.known(Domain.VITAMIN_D):
         unchecked.append(Line("unchecked.vitamin-d"))
     names = [lines.nutrient_name(p.nutrient) for p in proposals]
     if proposals:
         summary = Line("summary.bone-supplements", {"nutrients": names})
+    elif missing:
+        summary = Line("summary.bone-supplements.unchecked")
     else:
         summary = Line("summary.bone-supplements.none", {"count": len({w.nutrient for w in withheld})})
     return [
@@ -139,15 +146,50 @@ def bone_supplements(ctx: RuleContext) -> list[Recommendation]:
             category=Category.PROPOSAL,
             severity=Severity.INFO,
             summary=summary,
-            facts=tuple(_facts(ctx)),
+            facts=(*_facts(ctx), *lab_facts),
             advice=tuple(advice),
             proposals=tuple(proposals),
             already_taken=tuple(taken),
             withheld=tuple(withheld),
             unchecked=tuple(unchecked),
+            proposal_labs=labs,
             rule="bone_supplements",
         )
     ]
+
+
+def _labs_with_proposal(ctx: RuleContext, proposed: set[str]) -> tuple[tuple[LabOrderProposal, ...], list[Line], list[Line]]:
+    """Decision 14: a lab a proposed nutrient's check needs and the record lacks, ordered with it.
+
+    Serum calcium with calcium or vitamin D when a thiazide, digoxin or severe kidney disease (eGFR
+    below the limit, CKD 4-5) calls for it; eGFR with magnesium when chronic kidney disease is coded.
+    "Lacks": the search arrived and holds no current result (an uninterpretable one already withholds
+    the proposal, and a search that did not arrive is "could not be checked").
+    """
+    labs: list[LabOrderProposal] = []
+    facts: list[Line] = []
+    advice: list[Line] = []
+    months = int(ctx.param("lab-current-months"))
+    calcium_for = tuple(n for n in ("calcium", "vitamin-d") if n in proposed)
+    if calcium_for and ctx.known(Domain.CALCIUM) and ctx.facts.calcium is None:
+        reasons = [*current_uses(ctx, "thiazide", "digoxin")]
+        kidney = ctx.egfr_low or bool(conditions(ctx, "ckd-severe"))
+        if reasons or kidney:
+            refs = [u.source.reference for u in reasons] + [c.source.reference for c in conditions(ctx, "ckd-severe")]
+            labs.append(LabOrderProposal(lab="lab-calcium", nutrients=calcium_for, reason_references=_refs(refs)))
+            facts.append(Line("fact.no-calcium", {"months": months}))
+            advice.append(Line("advice.lab-with-proposal.lab-calcium"))
+    if "magnesium" in proposed and ctx.known(Domain.KIDNEY) and ctx.facts.egfr is None:
+        ckd = conditions(ctx, "ckd")
+        if ckd:
+            labs.append(LabOrderProposal(lab="lab-egfr", nutrients=("magnesium",), reason_references=_refs([c.source.reference for c in ckd])))
+            facts.append(Line("fact.no-egfr", {"months": months, "condition": Line("condition.ckd")}))
+            advice.append(Line("advice.lab-with-proposal.lab-egfr", {"limit": ctx.param("egfr-magnesium-min")}))
+    return tuple(labs), facts, advice
+
+
+def _refs(references: list[str | None]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(r for r in references if r))
 
 
 def _advice(ctx: RuleContext, proposed: set[str], soy: bool, taken: frozenset[str] = frozenset()) -> list[Line]:

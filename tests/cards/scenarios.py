@@ -53,4 +53,6 @@ SCENARIOS = {
     "toxic-on-d": patient(vitamin_d=(vitd(400),), medications=(med("vitamin-d"),)),
     "soy-levothyroxine": patient(medications=(med("soy-isoflavones"), med("levothyroxine"))),
     "er-positive": patient(medications=(med("soy-isoflavones"),), safety_conditions=(condition("er-positive-breast-cancer"), condition("immunosuppression"))),
+    "thiazide-no-calcium": patient(medications=(med("thiazide", display="Hydrochloorthiazide"),)),
+    "ckd-no-egfr": patient(safety_conditions=(condition("ckd", "Chronische nierschade G3a"),)),
 }

@@ -210,6 +210,27 @@ def test_excess_25ohd_without_calcium_proposes_a_serum_calcium_order(language, t
     ServiceRequest.model_validate(sr)
 
 
+@pytest.mark.parametrize(
+    "scenario, loinc, needs",
+    [("thiazide-no-calcium", "2000-8", {"calcium", "vitamin-d"}), ("ckd-no-egfr", "33914-3", {"magnesium"})],
+)
+def test_lab_the_record_lacks_is_ordered_with_the_supplements(scenario, loinc, needs):
+    """Decision 14: the recommended suggestion carries the lab order next to the supplements, and a
+    one-nutrient alternative whose check needs the lab carries it too."""
+    c = card(scenario, "bone-supplements", "en")
+    recommended, *alternatives = c.suggestions
+    kinds = [a.resource["resourceType"] for a in recommended.actions]
+    assert recommended.isRecommended and kinds.count("ServiceRequest") == 1 and kinds[-1] == "ServiceRequest"
+    sr = recommended.actions[-1].resource
+    assert sr["code"]["coding"][0]["code"] == loinc and sr["status"] == "draft" and sr["intent"] == "proposal"
+    assert sr["reasonReference"] and "lab order" in recommended.label
+    ServiceRequest.model_validate(sr)
+    canonicals = {n.canonical: nid for nid, n in knowledge().nutrients.items()}
+    for alt in alternatives:
+        nutrient = canonicals[alt.actions[0].resource["instantiatesCanonical"][0]]
+        assert (len(alt.actions) == 2) is (nutrient in needs), nutrient
+
+
 def test_delete_orders_become_a_delete_suggestion():
     c = card("k2-vka-draft", "safety-k2-vka", "en")
     (s,) = c.suggestions

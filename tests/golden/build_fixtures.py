@@ -654,9 +654,9 @@ def cases() -> list[Case]:  # noqa: PLR0915 - one entry per golden patient
     add(Case("39-calcium-implausible-unit",
              "F 70 L95, no supplements, serum Ca 10.2 recorded as mmol/L (a mg/dL value): implausible, so indeterminate. "
              "No hypercalcaemia card (it does not trigger), and calcium and vitamin D are withheld as 'could not be "
-             "checked' (it does not clear either); magnesium and K2 are proposed.",
+             "checked' (it does not clear either); decision 14: so is the rest of the proposal (no fragment).",
              patient(p, "female", 70, family="Mulder", given="Els"),
-             [card("bone-supplements", not_proposes=["calcium", "vitamin-d"], proposes_includes=["magnesium", "vitamin-k2"],
+             [card("bone-supplements", proposes=[],
                    detail_contains=["niet te interpreteren", ["10,2", "10.2"], "Niet gecontroleerd"])],
              conditions=[l95(p)],
              calcium=[observation("obs-ca", p, CALCIUM_MMOL, days=5, value=10.2, unit="mmol/L", ucum="mmol/L")]))

@@ -7,8 +7,17 @@ before the change it covers.
 from __future__ import annotations
 
 from tests.golden.build_fixtures import (
+    AF,
+    ALL4,
+    ALL5,
     CALCIUM_MMOL,
     CKD4,
+    DIGOXIN,
+    HCTZ,
+    HCTZ_DAILY,
+    HIP_FRACTURE,
+    HYPERTENSION,
+    ONE_A_DAY,
     EGFR,
     OSTEOPOROSIS,
     VITD_NGML,
@@ -17,10 +26,12 @@ from tests.golden.build_fixtures import (
     card,
     l95,
 )
-from tests.golden.fhir_builders import LOINC, cc, condition, observation, patient
+from tests.golden.fhir_builders import ICD10, LOINC, SNOMED, cc, condition, observation, patient, request
 
 CALCIUM_BLOOD = cc((LOINC, "49765-1", "Calcium"))  # as Synthea writes it: coding only, no text
 ALBUMIN = cc((LOINC, "1751-7", "Albumin [Mass/volume] in Serum or Plasma"), text="Albumine")
+CKD3 = cc((SNOMED, "433144002", "Chronic kidney disease stage 3"), (ICD10, "N18.3", "Chronic kidney disease, stage 3"),
+          text="Chronische nierschade stadium 3")
 MMOL = {"unit": "mmol/L", "ucum": "mmol/L"}
 EGFR_UNIT = {"unit": "mL/min/1.73m2", "ucum": "mL/min/{1.73_m2}"}
 
@@ -107,5 +118,67 @@ def alert_cases() -> list[Case]:
     return out
 
 
+def missing_data_cases() -> list[Case]:
+    """Decision 14: missing data withholds the whole proposal; a lab the record lacks is ordered with it."""
+    out: list[Case] = []
+    add = out.append
+
+    p = "gp53"
+    add(Case("53-f70-calcium-and-kidney-searches-timed-out",
+             "F 70 L95; the calcium and kidney searches did not arrive: no fragment ('vitamin K2 and soy only'), the "
+             "proposal is withheld and the card says what could not be checked (decision 14).",
+             patient(p, "female", 70, family="Verhoeven", given="Ans"),
+             [card("bone-supplements", proposes=[], lab_order=False,
+                   detail_contains=["Serumcalcium kon niet worden opgehaald", "Nierfunctie (eGFR) kon niet worden opgehaald"])],
+             conditions=[l95(p)], omit=("calcium", "kidney")))
+
+    p = "gp53b"
+    add(Case("53b-m72-calcium-search-timed-out",
+             "M 72 after a hip fracture; only the calcium search did not arrive: no 'magnesium and vitamin K2' "
+             "fragment, the proposal is withheld (decision 14).",
+             patient(p, "male", 72, family="Smit", given="Jan"),
+             [card("bone-supplements", proposes=[], summary_starts="Supplement proposal on hold",
+                   detail_contains=["Serum calcium could not be retrieved"])],
+             language="en", conditions=[condition("c-hip", p, HIP_FRACTURE, onset_days=730)], omit=("calcium",)))
+
+    p = "gp54"
+    add(Case("54-f72-thiazide-no-calcium-result",
+             "F 72 L95 on hydrochlorothiazide, no serum calcium in the record: the recommended suggestion orders a "
+             "serum calcium next to the supplements (decision 14).",
+             patient(p, "female", 72, family="Mulder", given="Els"),
+             [card("bone-supplements", proposes=ALL5, recommended_labs=["2000-8"], detail_contains=["Geen serumcalcium"])],
+             conditions=[l95(p), condition("c-htn", p, HYPERTENSION, onset_days=3000)],
+             requests=[request("mr-hctz", p, HCTZ, HCTZ_DAILY, authored_days=700)]))
+
+    p = "gp54b"
+    add(Case("54b-m78-digoxin-no-calcium-result",
+             "M 78 after a hip fracture, on digoxin, no serum calcium in the record: the recommended suggestion orders "
+             "a serum calcium next to the supplements (decision 14).",
+             patient(p, "male", 78, family="Bos", given="Wim"),
+             [card("bone-supplements", proposes=ALL4, recommended_labs=["2000-8"])],
+             language="en", conditions=[condition("c-hip", p, HIP_FRACTURE, onset_days=730), condition("c-af", p, AF, onset_days=900)],
+             requests=[request("mr-dig", p, DIGOXIN, ONE_A_DAY, authored_days=800)]))
+
+    p = "gp55"
+    add(Case("55-f66-ckd3-no-egfr-result",
+             "F 66 L95 with CKD stage 3 coded, no eGFR in the record: magnesium is proposed with an eGFR order in the "
+             "recommended suggestion (decision 14).",
+             patient(p, "female", 66, family="de Wit", given="Joke"),
+             [card("bone-supplements", proposes=ALL5, recommended_labs=["33914-3"], detail_contains=["No eGFR"])],
+             language="en", conditions=[l95(p), condition("c-ckd", p, CKD3, onset_days=700)]))
+
+    p = "gp55b"
+    add(Case("55b-f75-ckd4-no-calcium-result",
+             "F 75 L95 with CKD stage 4 coded, no labs at all: magnesium withheld (with its kidney warning); calcium "
+             "and vitamin D proposed with a serum calcium order in the recommended suggestion (decision 14).",
+             patient(p, "female", 75, family="de Boer", given="Rie"),
+             [card("bone-supplements", not_proposes=["magnesium"], proposes_includes=["calcium", "vitamin-d"],
+                   recommended_labs=["2000-8"]),
+              card("safety-magnesium-kidney", indicator="warning")],
+             conditions=[l95(p), condition("c-ckd", p, CKD4, onset_days=500)]))
+
+    return out
+
+
 def issue9_cases() -> list[Case]:
-    return alert_cases()
+    return alert_cases() + missing_data_cases()

@@ -53,12 +53,14 @@ def test_implausible_calcium_does_not_trigger_the_hypercalcaemia_card():
     assert "safety-hypercalcaemia" not in cards
 
 
-def test_implausible_calcium_leaves_the_check_open_and_withholds_calcium_and_d():
+def test_implausible_calcium_leaves_the_check_open_and_withholds_the_proposal():
+    """An uninterpretable serum calcium leaves the calcium / vitamin D check open: decision 14
+    withholds the whole proposal, not only calcium and vitamin D."""
     rec = by_code(patient(calcium=CA_IMPLAUSIBLE))["bone-supplements"]
-    proposed = {p.nutrient for p in rec.proposals}
-    assert proposed.isdisjoint({"calcium", "vitamin-d"}) and {"magnesium", "vitamin-k2"} <= proposed
+    assert rec.proposals == ()
     withheld = {w.nutrient: w.reason for w in rec.withheld}
     assert withheld["calcium"].key == "withheld.unchecked" and withheld["vitamin-d"].key == "withheld.unchecked"
+    assert withheld["magnesium"].key == "withheld.together" and withheld["vitamin-k2"].key == "withheld.together"
     assert keys(rec.unchecked) == ["unchecked.calcium.indeterminate"]
     assert "fact.lab.indeterminate" in keys(rec.facts)
     text = catalogue("en").text(rec.unchecked[0])
@@ -75,9 +77,10 @@ def test_an_old_uninterpretable_calcium_is_not_current():
     assert not rec.unchecked and "calcium" in {p.nutrient for p in rec.proposals}
 
 
-def test_uninterpretable_egfr_withholds_magnesium_only():
+def test_uninterpretable_egfr_leaves_the_magnesium_check_open_and_withholds_the_proposal():
     rec = by_code(patient(egfr=implausible("lab-egfr", 25, "mg/dL")))["bone-supplements"]
-    assert {w.nutrient for w in rec.withheld} == {"magnesium"}
+    assert rec.proposals == ()
+    assert {w.nutrient for w in rec.withheld if w.reason.key == "withheld.unchecked"} == {"magnesium"}
     assert keys(rec.unchecked) == ["unchecked.kidney.indeterminate"]
     assert "safety-magnesium-kidney" not in by_code(patient(medications=(med("magnesium"),), egfr=implausible("lab-egfr", 25, "?")))
 

@@ -312,27 +312,32 @@ def test_medications_unknown_withholds_everything_and_says_what_was_not_checked(
     assert set(withheld(rec)) == {*CORE, "soy-isoflavones"}
     assert all(keys_ == ["withheld.unchecked"] for keys_ in withheld(rec).values())
     assert keys(rec.unchecked) == ["unchecked.medications"]
-    assert rec.summary.key == "summary.bone-supplements.none" and rec.summary.params["count"] == 5
+    assert rec.summary.key == "summary.bone-supplements.unchecked"
     k2 = next(w for w in rec.withheld if w.nutrient == "vitamin-k2")
     assert [c.key for c in k2.reason.params["checks"]] == ["check.vitamin-k2.medications"]
 
 
-def test_calcium_labs_unknown_withholds_calcium_and_d_only():
-    rec = proposal(patient(unknown=(Domain.CALCIUM,)))
-    assert set(withheld(rec)) == {"calcium", "vitamin-d"}
-    assert proposed(rec) == ["magnesium", "vitamin-k2", "soy-isoflavones"]
-    assert keys(rec.unchecked) == ["unchecked.calcium"]
+@pytest.mark.parametrize(
+    "domain, open_nutrients, unchecked",
+    [
+        (Domain.CALCIUM, {"calcium", "vitamin-d"}, "unchecked.calcium"),
+        (Domain.KIDNEY, {"magnesium"}, "unchecked.kidney"),
+        (Domain.CONDITIONS, {"calcium", "magnesium", "vitamin-d", "soy-isoflavones"}, "unchecked.conditions"),
+    ],
+)
+def test_data_not_obtained_withholds_the_whole_proposal(domain, open_nutrients, unchecked):
+    """Decision 14: no fragment ('vitamin K2 only', 'soy only') while a check is open."""
+    rec = proposal(patient(unknown=(domain,)))
+    assert rec.proposals == () and rec.summary.key == "summary.bone-supplements.unchecked"
+    reasons = withheld(rec)
+    assert {n for n, r in reasons.items() if r == ["withheld.unchecked"]} == open_nutrients
+    assert {n for n, r in reasons.items() if r == ["withheld.together"]} == {*CORE, "soy-isoflavones"} - open_nutrients
+    assert keys(rec.unchecked) == [unchecked]
 
 
-def test_kidney_unknown_withholds_magnesium_only():
-    rec = proposal(patient(unknown=(Domain.KIDNEY,)))
-    assert set(withheld(rec)) == {"magnesium"}
-    assert keys(rec.unchecked) == ["unchecked.kidney"]
-
-
-def test_conditions_unknown_withholds_all_but_k2():
-    rec = proposal(patient(unknown=(Domain.CONDITIONS,)))
-    assert proposed(rec) == ["vitamin-k2"]
+def test_a_taken_nutrient_stays_taken_when_the_proposal_is_withheld():
+    rec = proposal(patient(medications=(med("vitamin-k2"),), unknown=(Domain.CALCIUM,)))
+    assert rec.proposals == () and "vitamin-k2" not in withheld(rec) and len(rec.already_taken) == 1
 
 
 def test_vitamin_d_labs_unknown_still_proposes_d_with_a_note():
@@ -358,3 +363,50 @@ def test_toxic_25ohd_withholds_calcium_and_vitamin_d(labs):
 def test_high_not_toxic_25ohd_does_not_withhold_calcium():
     rec = proposal(patient(age=80, vitamin_d=(vitd(300),)))
     assert "calcium" in proposed(rec) and "vitamin-d" not in proposed(rec)
+
+
+# --- decision 14: a lab the record lacks is ordered with the supplements ------------------------
+
+
+def labs_of(rec) -> dict[str, tuple[str, ...]]:
+    return {lab.lab: lab.nutrients for lab in rec.proposal_labs}
+
+
+@pytest.mark.parametrize(
+    "kw",
+    [
+        {"medications": (med("thiazide"),)},
+        {"medications": (med("digoxin"),)},
+        {"egfr": egfr(25)},
+        {"safety_conditions": (condition("ckd-severe"),)},
+    ],
+)
+def test_serum_calcium_ordered_with_calcium_and_d_when_a_check_needs_it(kw):
+    rec = proposal(patient(**kw))
+    assert {"calcium", "vitamin-d"} <= set(proposed(rec))
+    assert labs_of(rec) == {"lab-calcium": ("calcium", "vitamin-d")}
+    assert "fact.no-calcium" in keys(rec.facts) and "advice.lab-with-proposal.lab-calcium" in keys(rec.advice)
+
+
+@pytest.mark.parametrize(
+    "kw",
+    [
+        {},  # no reason to need a serum calcium
+        {"medications": (med("thiazide"),), "calcium": calcium(2.4)},  # the record has one
+        {"medications": (med("thiazide"), med("calcium"), med("vitamin-d"))},  # nothing of the two proposed
+    ],
+)
+def test_no_serum_calcium_order_without_need(kw):
+    assert "lab-calcium" not in labs_of(proposal(patient(**kw)))
+
+
+def test_no_lab_order_when_the_search_did_not_arrive():
+    rec = proposal(patient(medications=(med("thiazide"),), unknown=(Domain.CALCIUM,)))
+    assert rec.proposals == () and rec.proposal_labs == ()
+
+
+def test_egfr_ordered_with_magnesium_when_ckd_is_coded():
+    rec = proposal(patient(safety_conditions=(condition("ckd", "CKD G3a"),)))
+    assert "magnesium" in proposed(rec) and labs_of(rec) == {"lab-egfr": ("magnesium",)}
+    assert "fact.no-egfr" in keys(rec.facts)
+    assert labs_of(proposal(patient(safety_conditions=(condition("ckd"),), egfr=egfr(45)))) == {}
