@@ -35,6 +35,8 @@ BAND_SEVERITY = {
 }
 
 EXCESS = frozenset({VitdBand.HIGH, VitdBand.TOXIC})
+LOW = frozenset({VitdBand.SEVERE, VitdBand.DEFICIENT, VitdBand.BELOW_TARGET})
+ABOVE = frozenset({VitdBand.ABOVE_TARGET, VitdBand.HIGH, VitdBand.TOXIC})
 
 
 def vitd_band(result: LabResult, knowledge: Knowledge) -> VitdBand:
@@ -98,6 +100,8 @@ def vitd_status(ctx: RuleContext) -> list[Recommendation]:
     if band is VitdBand.ON_TARGET:
         return []
     on_vitd = ctx.taking("vitamin-d") + ctx.taking("active-vitamin-d")
+    if band in LOW and before_current_vitd(result, ctx):
+        return []  # decision 15: the state before supplementation; the two-month check follows
     if band not in EXCESS and not (ctx.adult and (ctx.has_indication or on_vitd)):
         return []
     facts = [lines.vitd_line(result)]
@@ -200,6 +204,16 @@ def vitd_clock(ctx: RuleContext) -> tuple[date, date, list[MedicationUse]] | Non
             clock = point
         last = total
     return start, clock, episode
+
+
+def before_current_vitd(result: LabResult, ctx: RuleContext) -> bool:
+    """Whether a 25(OH)D was measured before the start (or last dose change) of the plain vitamin D
+    the patient takes now (decision 15): it describes the state before supplementation. A result on
+    the start day counts as after it, as it does for the two-month check."""
+    if result.effective is None or not ctx.known(Domain.MEDICATIONS):
+        return False
+    found = vitd_clock(ctx)
+    return found is not None and result.effective.date() < found[1]
 
 
 def counts_as_check(order: LabOrder, clock: date) -> bool:

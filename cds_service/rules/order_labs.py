@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from cds_service.facts.model import Domain, LabOrder, MedicationUse
 from cds_service.rules import lines
 from cds_service.rules.context import RuleContext
-from cds_service.rules.labs import target_line, vitd_clock
+from cds_service.rules.labs import ABOVE, BAND_SEVERITY, VitdBand, target_line, vitd_band, vitd_clock
 from cds_service.rules.model import Category, LabOrderProposal, Line, Recommendation, Severity
 from cds_service.rules.scope import current, in_scope, references, scoped
 
@@ -94,5 +94,57 @@ def vitd_recheck_early(ctx: RuleContext) -> list[Recommendation]:
                 target_line(ctx.knowledge),
             ),
             rule="vitd_recheck_early",
+        )
+    ]
+
+
+def _adds_vitamin_d(draft: MedicationUse, on_file: tuple[MedicationUse, ...], ctx: RuleContext) -> bool:
+    """A new vitamin D order or a dose increase; not a same-dose renewal, not a reduction.
+
+    Compared per product with what is on file, like the two-month clock: an increase is at least
+    ``vitd-dose-change-fraction`` above the highest current daily amount. An order whose daily
+    amount cannot be computed cannot be told from a renewal: it counts (the card says what it saw).
+    """
+    if not on_file:
+        return True
+    amount = draft.nutrients.get("vitamin-d")
+    if amount is None:
+        return True
+    known = [a.value for u in on_file if (a := u.nutrients.get("vitamin-d")) is not None and a.unit == amount.unit]
+    if not known:
+        return True
+    return amount.value >= max(known) * (1 + ctx.param("vitd-dose-change-fraction"))
+
+
+def vitd_order_above_target(ctx: RuleContext) -> list[Recommendation]:
+    """``safety-vitd-order-above-target`` (decision 15): a new vitamin D order or a dose increase while
+    the current 25(OH)D is above the target: info (no extra vitamin D needed), warning above
+    ``vitd-high-above-nmol``, critical above ``vitd-toxic-above-nmol``; the latter two offer to remove
+    the draft. The summary leads with the 25(OH)D value."""
+    result = ctx.current_vitd
+    if result is None or not ctx.known(Domain.VITAMIN_D):
+        return []
+    band = vitd_band(result, ctx.knowledge)
+    if band not in ABOVE:
+        return []
+    on_file = current(ctx, "vitamin-d")
+    drafts = [d for d in scoped(ctx, "vitamin-d") if _adds_vitamin_d(d, on_file, ctx)]
+    if not drafts:
+        return []
+    facts = [lines.vitd_line(result), lines.medication_line("fact.vitd-order-draft", drafts)]
+    if on_file:
+        facts.append(lines.medication_line("fact.taking-vitd", on_file))
+    severity = BAND_SEVERITY[band]
+    deletes = tuple(d.resource_id for d in drafts if d.resource_id) if band is not VitdBand.ABOVE_TARGET else ()
+    return [
+        Recommendation(
+            code="safety-vitd-order-above-target",
+            category=Category.SAFETY,
+            severity=severity,
+            summary=Line(f"summary.safety-vitd-order-above-target.{band.value}", {"nmol": round(result.value, 1)}),
+            facts=tuple(facts),
+            advice=(Line(f"advice.vitd-order.{band.value}"), target_line(ctx.knowledge)),
+            delete_orders=deletes,
+            rule="vitd_order_above_target",
         )
     ]

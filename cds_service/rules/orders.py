@@ -18,7 +18,7 @@ from cds_service.rules import lines
 from cds_service.rules.context import RuleContext
 from cds_service.rules.dose_checks import dose_totals
 from cds_service.rules.model import Category, Line, Recommendation, Severity
-from cds_service.rules.order_labs import vitd_order_check, vitd_recheck_early
+from cds_service.rules.order_labs import vitd_order_above_target, vitd_order_check, vitd_recheck_early
 from cds_service.rules.proposals import bone_supplements
 from cds_service.rules.safety import SAFETY_RULES, missing_domains, unchecked_line
 from cds_service.rules.scope import ORDER_HOOKS, current, in_scope, scoped
@@ -241,6 +241,7 @@ ORDER_RULES: tuple[OrderRule, ...] = (
     duplicate_supplement,
     soy_male,
     vitd_order_check,
+    vitd_order_above_target,
     vitd_recheck_early,
 )
 

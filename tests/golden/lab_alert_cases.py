@@ -12,6 +12,10 @@ from tests.golden.build_fixtures import (
     ALL5,
     CALCIUM_MMOL,
     CKD4,
+    COLECALCIFEROL,
+    COLECALCIFEROL_NL,
+    D3_1000,
+    D3_DAILY,
     DIGOXIN,
     HCTZ,
     HCTZ_DAILY,
@@ -24,9 +28,24 @@ from tests.golden.build_fixtures import (
     VITD_NMOL,
     Case,
     card,
+    d3_60,
+    f68,
     l95,
+    orders,
 )
-from tests.golden.fhir_builders import ICD10, LOINC, SNOMED, cc, condition, observation, patient, request
+from tests.golden.fhir_builders import (
+    ICD10,
+    LOINC,
+    SNOMED,
+    cc,
+    condition,
+    dosage,
+    draft_request,
+    observation,
+    patient,
+    request,
+    statement,
+)
 
 CALCIUM_BLOOD = cc((LOINC, "49765-1", "Calcium"))  # as Synthea writes it: coding only, no text
 ALBUMIN = cc((LOINC, "1751-7", "Albumin [Mass/volume] in Serum or Plasma"), text="Albumine")
@@ -180,5 +199,73 @@ def missing_data_cases() -> list[Case]:
     return out
 
 
+def history_cases() -> list[Case]:
+    """Decision 15: a 25(OH)D before the current vitamin D is history; new vitamin D orders against a
+    current 25(OH)D above the target."""
+    out: list[Case] = []
+    add = out.append
+    sign, select = "order-sign", "order-select"
+    d3_10 = dosage("1 tablet per dag (10 microgram)", 10, "ug")
+
+    p = "gp56"
+    add(Case("56-f68-vitd-30-nmol-before-start",
+             "F 68 L95, colecalciferol since 60 days; her 25(OH)D 30 nmol/L is from 70 days ago, before the start: no "
+             "deficiency warning (decision 15); the two-month check reminder applies (decision 7).",
+             f68(p), [card("bone-supplements", proposes=["calcium", "magnesium", "soy-isoflavones", "vitamin-k2"]),
+                      card("vitd-recheck", lab_order=True)],
+             conditions=[l95(p)], statements=[d3_60(p)],
+             vitamin_d=[observation("obs-vitd", p, VITD_NMOL, days=70, value=30, unit="nmol/L", ucum="nmol/L")]))
+
+    p = "gp56b"
+    add(Case("56b-m72-vitd-before-dose-change",
+             "M 72 after a hip fracture; vitamin D3 10 µg for 240 days, raised to 25 µg 60 days ago; 25(OH)D 16 ng/mL "
+             "from 90 days ago (before the dose change): no deficiency warning, the check after the change applies "
+             "(decision 15).",
+             patient(p, "male", 72, family="Smit", given="Jan"),
+             [card("bone-supplements", proposes=["calcium", "magnesium", "vitamin-k2"]),
+              card("vitd-recheck", lab_order=True)],
+             language="en", conditions=[condition("c-hip", p, HIP_FRACTURE, onset_days=730)],
+             statements=[statement("ms-d3-10", p, COLECALCIFEROL, d3_10, start_days=300, end_days=61, status="completed"),
+                         statement("ms-d3-25", p, COLECALCIFEROL_NL, D3_1000, start_days=60)],
+             vitamin_d=[observation("obs-vitd", p, VITD_NGML, days=90, value=16, unit="ng/mL", ucum="ng/mL")]))
+
+    p = "go37"
+    drafts = [draft_request("draft-d3", p, COLECALCIFEROL, D3_DAILY)]
+    add(Case("o37-sign-vitamin-d-at-130-nmol",
+             "order-sign: F 68 L95, 25(OH)D 130 nmol/L a month ago; a new colecalciferol order gets an information card "
+             "that leads with the value (above target, no extra vitamin D needed) next to the 8-week check (decision 15).",
+             f68(p), [card("safety-vitd-order-above-target", indicator="info", summary_starts="25(OH)D 130 nmol/L",
+                           deletes=[]),
+                      card("vitd-recheck", lab_order=True)],
+             language="en", hook=sign, context=orders(sign, drafts), conditions=[l95(p)],
+             vitamin_d=[observation("obs-vitd", p, VITD_NMOL, days=30, value=130, unit="nmol/L", ucum="nmol/L")]))
+
+    p = "go38"
+    drafts = [draft_request("draft-d3", p, COLECALCIFEROL_NL, D3_1000)]
+    add(Case("o38-select-vitamin-d-dose-increase-at-300-nmol",
+             "order-select: F 68 L95 on vitamin D3 10 µg; a 25 µg order (a dose increase) with 25(OH)D 300 nmol/L: "
+             "warning with a suggestion to remove the draft (decision 15).",
+             f68(p), [card("safety-vitd-order-above-target", indicator="warning", summary_starts="25(OH)D 300",
+                           deletes=["MedicationRequest/draft-d3"]),
+                      card("vitd-recheck", optional=True), card("duplicate-supplement", optional=True),
+                      card("dose-guideline-range", optional=True), card("dose-upper-limit", optional=True)],
+             hook=select, context=orders(select, drafts), conditions=[l95(p)],
+             statements=[statement("ms-d3-10", p, COLECALCIFEROL, d3_10, start_days=200)],
+             vitamin_d=[observation("obs-vitd", p, VITD_NMOL, days=20, value=300, unit="nmol/L", ucum="nmol/L")]))
+
+    p = "go39"
+    drafts = [draft_request("draft-d3", p, COLECALCIFEROL, D3_DAILY)]
+    add(Case("o39-sign-vitamin-d-at-160-ngml-toxic",
+             "order-sign: F 68 L95, 25(OH)D 160 ng/mL = 399.4 nmol/L; a new colecalciferol order is critical, with a "
+             "suggestion to remove the draft (decision 15).",
+             f68(p), [card("safety-vitd-order-above-target", indicator="critical", summary_starts="25(OH)D 399,4",
+                           deletes=["MedicationRequest/draft-d3"]),
+                      card("vitd-recheck", optional=True)],
+             hook=sign, context=orders(sign, drafts), conditions=[l95(p)],
+             vitamin_d=[observation("obs-vitd", p, VITD_NGML, days=20, value=160, unit="ng/mL", ucum="ng/mL")]))
+
+    return out
+
+
 def issue9_cases() -> list[Case]:
-    return alert_cases() + missing_data_cases()
+    return alert_cases() + missing_data_cases() + history_cases()
