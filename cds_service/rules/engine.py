@@ -6,7 +6,7 @@ decided here once:
 
 * deceased patients and patients below ``adult-age``: no cards;
 * unknown age: safety cards only (a dangerous combination is shown to anyone; the 25(OH)D excess
-  and toxic bands count as safety), no proposals, no lab reminders;
+  and toxic bands are safety cards), no proposals, no lab reminders;
 * pregnancy / breastfeeding: no proposals (checked by the proposal rule); safety and lab cards stay.
 """
 
@@ -57,7 +57,7 @@ def evaluate(
         for rec in rule(ctx):
             if rec.code in config.disabled_rules:
                 continue
-            if facts.age is None and rec.category is not Category.SAFETY and rec.code != "vitd-status":
+            if facts.age is None and rec.category is not Category.SAFETY:
                 continue  # defence in depth: the rules themselves require an adult for the rest
             out.append(rec)
     out.sort(key=lambda r: _ORDER[r.severity])

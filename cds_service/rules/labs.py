@@ -87,9 +87,10 @@ def target_line(knowledge: Knowledge) -> Line:
 def vitd_status(ctx: RuleContext) -> list[Recommendation]:
     """``vitd-status`` / ``safety-vitd-excess`` from the latest current 25(OH)D.
 
-    Who gets it: an excess or toxic result is shown to everyone (decision 9), as
-    ``safety-vitd-excess`` when the patient takes vitamin D, else as ``vitd-status``; any other
-    band (and an uninterpretable result) only to adults with an indication or on vitamin D. An
+    Who gets it: an excess or toxic result is an alert for everyone (decisions 9 and 13), always as
+    ``safety-vitd-excess`` (a safety code, so snoozing the lab interpretation never hides it), its
+    summary naming vitamin D use when there is some; any other band (and an uninterpretable result)
+    is ``vitd-status``, only for adults with an indication or on vitamin D. An
     excess or toxic result without a current serum calcium proposes a serum calcium order
     (decision 13; above 375 nmol/L too, where the advice already says to check it).
     """
@@ -130,14 +131,15 @@ def vitd_status(ctx: RuleContext) -> list[Recommendation]:
             refs = (result.source.reference,) if result.source.reference else ()
             calcium_order = LabOrderProposal(lab="lab-calcium", reason_references=refs)
     advice.append(target_line(ctx.knowledge))
-    code = "safety-vitd-excess" if band in EXCESS and on_vitd else "vitd-status"
+    code = "safety-vitd-excess" if band in EXCESS else "vitd-status"
     category = Category.SAFETY if code == "safety-vitd-excess" else Category.LAB
+    summary_key = f"summary.{code if on_vitd else 'vitd-status'}.{band.value}"
     return [
         Recommendation(
             code=code,
             category=category,
             severity=BAND_SEVERITY[band],
-            summary=Line(f"summary.{code}.{band.value}", summary_params),
+            summary=Line(summary_key, summary_params),
             facts=tuple(facts),
             advice=tuple(advice),
             unchecked=unchecked,

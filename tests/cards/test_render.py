@@ -200,7 +200,7 @@ def test_recheck_card_proposes_a_service_request():
 @pytest.mark.parametrize("language, text", [("nl", "Serumcalcium aanvragen"), ("en", "Order serum calcium")])
 def test_excess_25ohd_without_calcium_proposes_a_serum_calcium_order(language, text):
     """Decision 13: a 25(OH)D above 250 nmol/L without a current serum calcium proposes one."""
-    c = card("toxic-no-d", "vitd-status", language)
+    c = card("toxic-no-d", "safety-vitd-excess", language)
     (s,) = c.suggestions
     assert s.isRecommended and s.label == text
     sr = s.actions[0].resource

@@ -252,9 +252,10 @@ def cases() -> list[Case]:  # noqa: PLR0915 - one entry per golden patient
 
     p = "gp05"
     add(Case("05-vitd-120-ngml-possibly-too-high",
-             "F 68 L95, not on vitamin D, 25(OH)D 120 ng/mL (1989-3) = 299.5 nmol/L: warning; vitamin D not proposed (§7 #5).",
+             "F 68 L95, not on vitamin D, 25(OH)D 120 ng/mL (1989-3) = 299.5 nmol/L: warning (a safety alert, decision 13); "
+             "vitamin D not proposed (§7 #5).",
              f68(p), [card("bone-supplements", not_proposes=["vitamin-d"], proposes_includes=["magnesium", "vitamin-k2"]),
-                      card("vitd-status", indicator="warning", detail_contains=[["299.5", "299,5"], "120", "ng/mL"])],
+                      card("safety-vitd-excess", indicator="warning", detail_contains=[["299.5", "299,5"], "120", "ng/mL"])],
              language="en", conditions=[l95(p)],
              vitamin_d=[observation("obs-vitd", p, VITD3_NGML, days=15, value=120, unit="ng/mL", ucum="ng/mL")]))
 

@@ -115,10 +115,10 @@ def alert_cases() -> list[Case]:
     p = "gp52"
     add(Case("52-f80-vitd-151-ngml-no-calcium-result",
              "F 80 osteoporosis, 25(OH)D 151 ng/mL = 376.9 nmol/L (toxic), no serum calcium in the record: neither "
-             "calcium nor vitamin D proposed, and the critical 25(OH)D card proposes a serum calcium order "
+             "calcium nor vitamin D proposed, and the critical 25(OH)D alert proposes a serum calcium order "
              "(decision 13; calcium was proposed).",
              patient(p, "female", 80, family="Jansen", given="Truus"),
-             [card("vitd-status", indicator="critical", lab_order=True, summary_starts="25(OH)D 376.9 nmol/L"),
+             [card("safety-vitd-excess", indicator="critical", lab_order=True, summary_starts="25(OH)D 376.9 nmol/L"),
               card("bone-supplements", not_proposes=["calcium", "vitamin-d"], proposes_includes=["magnesium"],
                    detail_contains=["toxic range"])],
              language="en", conditions=[condition("c-op", p, OSTEOPOROSIS, onset_days=900)],
@@ -129,7 +129,7 @@ def alert_cases() -> list[Case]:
              "F 70 L95, 25(OH)D 300 nmol/L (250-375: possibly too high), no serum calcium in the record: the warning "
              "proposes a serum calcium order (decision 13).",
              patient(p, "female", 70, family="Mulder", given="Els"),
-             [card("vitd-status", indicator="warning", lab_order=True, detail_contains=["Geen serumcalcium"]),
+             [card("safety-vitd-excess", indicator="warning", lab_order=True, detail_contains=["Geen serumcalcium"]),
               card("bone-supplements", not_proposes=["vitamin-d"])],
              conditions=[l95(p)],
              vitamin_d=[observation("obs-vitd", p, VITD_NMOL, days=9, value=300, unit="nmol/L", ucum="nmol/L")]))

@@ -29,7 +29,7 @@ def test_unknown_age_gets_safety_only():
 
 
 def test_unknown_age_still_sees_a_toxic_level():
-    assert by_code(patient(age=None, vitamin_d=(vitd(400),)))["vitd-status"].severity is Severity.CRITICAL
+    assert by_code(patient(age=None, vitamin_d=(vitd(400),)))["safety-vitd-excess"].severity is Severity.CRITICAL
 
 
 def test_pregnancy_keeps_safety_cards():

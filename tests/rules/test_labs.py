@@ -90,8 +90,11 @@ def test_flagged_pmol_result_is_judged_in_nmol():
     ],
 )
 def test_status_card_per_band(nmol, severity, summary):
-    rec = by_code(patient(vitamin_d=(vitd(nmol),)))["vitd-status"]
-    assert rec.severity is severity and rec.summary.key == summary and rec.category is Category.LAB
+    cards = by_code(patient(vitamin_d=(vitd(nmol),)))
+    excess = nmol > 250  # decision 13: an alert with a safety code
+    rec = cards["safety-vitd-excess" if excess else "vitd-status"]
+    assert rec.severity is severity and rec.summary.key == summary
+    assert rec.category is (Category.SAFETY if excess else Category.LAB)
     assert rec.summary.params["nmol"] == nmol
     assert "advice.vitd.target" in keys(rec.advice)
 
@@ -136,9 +139,11 @@ def test_status_needs_an_indication_or_vitamin_d_use():
     assert by_code(on_d)["vitd-status"].summary.key == "summary.vitd-status.below-target"
 
 
-def test_too_high_is_shown_to_every_adult():
-    rec = by_code(patient(indications=(), age=30, sex=Sex.MALE, vitamin_d=(vitd(300),)))["vitd-status"]
-    assert rec.severity is Severity.WARNING
+def test_too_high_is_an_alert_for_every_adult():
+    """Decision 13: a safety code whether or not vitamin D is taken; the summary says which."""
+    rec = by_code(patient(indications=(), age=30, sex=Sex.MALE, vitamin_d=(vitd(300),)))["safety-vitd-excess"]
+    assert rec.severity is Severity.WARNING and rec.category is Category.SAFETY
+    assert rec.summary.key == "summary.vitd-status.high"
 
 
 @pytest.mark.parametrize("nmol, severity", [(300, Severity.WARNING), (400, Severity.CRITICAL)])
@@ -264,18 +269,18 @@ def test_reminder_needs_no_indication():
 
 @pytest.mark.parametrize("nmol", [300, 400])
 def test_excess_without_serum_calcium_proposes_one(nmol):
-    rec = by_code(patient(vitamin_d=(vitd(nmol),))).get("vitd-status")
+    rec = by_code(patient(vitamin_d=(vitd(nmol),))).get("safety-vitd-excess")
     assert rec.lab_order is not None and rec.lab_order.lab == "lab-calcium" and rec.lab_order.start is None
     assert "fact.no-calcium" in keys(rec.facts) and "advice.order-calcium" in keys(rec.advice)
 
 
 def test_excess_with_a_current_serum_calcium_shows_it_and_orders_nothing():
-    rec = by_code(patient(vitamin_d=(vitd(300),), calcium=calcium(2.4))).get("vitd-status")
+    rec = by_code(patient(vitamin_d=(vitd(300),), calcium=calcium(2.4))).get("safety-vitd-excess")
     assert rec.lab_order is None and "fact.lab.calcium.corrected" in keys(rec.facts)
 
 
 def test_excess_with_calcium_not_obtained_says_so_and_orders_nothing():
-    rec = by_code(patient(vitamin_d=(vitd(300),), unknown=(Domain.CALCIUM,))).get("vitd-status")
+    rec = by_code(patient(vitamin_d=(vitd(300),), unknown=(Domain.CALCIUM,))).get("safety-vitd-excess")
     assert rec.lab_order is None and keys(rec.unchecked) == ["unchecked.calcium"]
 
 
