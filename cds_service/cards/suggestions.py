@@ -182,7 +182,7 @@ def build_suggestions(
         names = [lines.nutrient_name(p.nutrient) for p in proposals]
         label = Line("suggestion.all", {"nutrients": names})
         if labs:
-            label = Line("suggestion.all.with-labs", {"nutrients": names, "labs": [Line(f"lab.{o.lab}") for o, _ in labs]})
+            label = Line("suggestion.all.with-labs", {"nutrients": names, "labs": [Line(f"suggestion.lab.{o.lab}") for o, _ in labs]})
         out.append(Suggestion(label=cat.text(label), isRecommended=True, actions=(*actions, *(a for _, a in labs))))
         if len(actions) > 1:
             for p, action in zip(proposals, actions):

@@ -129,7 +129,7 @@ def bone_supplements(ctx: RuleContext) -> list[Recommendation]:
     proposed = {p.nutrient for p in proposals}
     taken_ids = frozenset(nid for nid in candidates if ctx.knowledge.nutrients[nid].proposable and current_uses(ctx, nid))
     labs, lab_facts, lab_advice = _labs_with_proposal(ctx, proposed)
-    advice = _advice(ctx, proposed, soy, taken_ids) + lab_advice
+    advice = lab_advice + _advice(ctx, proposed, soy, taken_ids)  # what to do first
     unchecked = [unchecked_line(ctx, d) for d in missing]
     if "vitamin-d" in proposed and not ctx.known(Domain.VITAMIN_D):
         unchecked.append(Line("unchecked.vitamin-d"))
