@@ -119,8 +119,8 @@ def _adds_vitamin_d(draft: MedicationUse, on_file: tuple[MedicationUse, ...], ct
 def vitd_order_above_target(ctx: RuleContext) -> list[Recommendation]:
     """``safety-vitd-order-above-target`` (decision 15): a new vitamin D order or a dose increase while
     the current 25(OH)D is above the target: info (no extra vitamin D needed), warning above
-    ``vitd-high-above-nmol``, critical above ``vitd-toxic-above-nmol``; the latter two offer to remove
-    the draft. The summary leads with the 25(OH)D value."""
+    ``vitd-high-above-nmol``, critical above ``vitd-toxic-above-nmol`` (where a calcium order is
+    flagged too); the latter two offer to remove the drafts. The summary leads with the 25(OH)D value."""
     result = ctx.current_vitd
     if result is None or not ctx.known(Domain.VITAMIN_D):
         return []
@@ -129,13 +129,20 @@ def vitd_order_above_target(ctx: RuleContext) -> list[Recommendation]:
         return []
     on_file = current(ctx, "vitamin-d")
     drafts = [d for d in scoped(ctx, "vitamin-d") if _adds_vitamin_d(d, on_file, ctx)]
-    if not drafts:
+    # decision 13: in the toxic range calcium is not proposed either, so a calcium order is flagged too
+    calcium = [d for d in scoped(ctx, "calcium") if d not in drafts] if band is VitdBand.TOXIC else []
+    if not (drafts or calcium):
         return []
-    facts = [lines.vitd_line(result), lines.medication_line("fact.vitd-order-draft", drafts)]
+    facts = [lines.vitd_line(result)]
+    if drafts:
+        facts.append(lines.medication_line("fact.vitd-order-draft", drafts))
+    if calcium:
+        facts.append(lines.medication_line("fact.calcium-order-draft", calcium))
     if on_file:
         facts.append(lines.medication_line("fact.taking-vitd", on_file))
     severity = BAND_SEVERITY[band]
-    deletes = tuple(d.resource_id for d in drafts if d.resource_id) if band is not VitdBand.ABOVE_TARGET else ()
+    removable = [*drafts, *calcium] if band is not VitdBand.ABOVE_TARGET else []
+    deletes = tuple(d.resource_id for d in removable if d.resource_id)
     return [
         Recommendation(
             code="safety-vitd-order-above-target",

@@ -10,6 +10,8 @@ from tests.golden.build_fixtures import (
     AF,
     ALL4,
     ALL5,
+    CA_DAILY,
+    CALCIUM_CARBONATE,
     CALCIUM_MMOL,
     CKD4,
     COLECALCIFEROL,
@@ -263,6 +265,17 @@ def history_cases() -> list[Case]:
                       card("vitd-recheck", optional=True)],
              hook=sign, context=orders(sign, drafts), conditions=[l95(p)],
              vitamin_d=[observation("obs-vitd", p, VITD_NGML, days=20, value=160, unit="ng/mL", ucum="ng/mL")]))
+
+    p = "go40"
+    drafts = [draft_request("draft-ca", p, CALCIUM_CARBONATE, CA_DAILY)]
+    add(Case("o40-sign-calcium-at-400-nmol-toxic",
+             "order-sign: F 68 L95, 25(OH)D 400 nmol/L (toxic range); a new calcium order is critical too, with a "
+             "suggestion to remove the draft (decision 13: above 375 neither vitamin D nor calcium).",
+             f68(p), [card("safety-vitd-order-above-target", indicator="critical", summary_starts="25(OH)D 400 nmol/L",
+                           deletes=["MedicationRequest/draft-ca"]),
+                      card("dose-guideline-range", optional=True)],
+             language="en", hook=sign, context=orders(sign, drafts), conditions=[l95(p)],
+             vitamin_d=[observation("obs-vitd", p, VITD_NMOL, days=20, value=400, unit="nmol/L", ucum="nmol/L")]))
 
     return out
 

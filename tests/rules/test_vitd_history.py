@@ -89,3 +89,12 @@ def test_only_drafts_in_scope_on_order_select():
     draft = med("vitamin-d", draft=True, start=TODAY, amounts=D20)
     assert order_card(draft, hook="order-select") is None  # not selected
     assert "safety-vitd-order-above-target" not in {r.code for r in run(patient(vitamin_d=(vitd(130),), medications=(draft,)))}
+
+
+def test_calcium_order_in_the_toxic_range_is_flagged_too():
+    """Decision 13: above 375 nmol/L neither vitamin D nor calcium; a calcium order gets the critical card."""
+    draft = med("calcium", draft=True, start=TODAY, amounts={"calcium": (500, "mg")})
+    rec = order_card(draft, nmol=400)
+    assert rec.severity is Severity.CRITICAL and rec.delete_orders == (draft.resource_id,)
+    assert "fact.calcium-order-draft" in keys(rec.facts)
+    assert order_card(draft, nmol=300) is None  # 250-375: calcium is still proposable
