@@ -286,6 +286,7 @@ class Knowledge:
     recommendation_system: str
     recommendations: Mapping[str, RecommendationCode] = field(default_factory=dict)
     glucocorticoids: tuple[GlucocorticoidIngredient, ...] = ()  # prednisolone equivalence per ingredient
+    references: Mapping[str, str] = field(default_factory=dict)  # PlanDefinition.relatedArtifact label -> url
 
     def vs(self, name: str) -> CodeSet:
         return self.value_sets[name]

@@ -75,3 +75,4 @@ class Recommendation:
     lab_order: LabOrderProposal | None = None
     delete_orders: tuple[str, ...] = ()  # draft order ids ("MedicationRequest/x") to remove (order hooks)
     rule: str = ""  # rule function name, for logs and the detail footer
+    references: tuple[str, ...] = ()  # other guidelines the card links to (knowledge.references labels)

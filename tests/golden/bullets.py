@@ -22,10 +22,6 @@ from tests.golden import runner
 RECOMMENDATION = "bone-supplements"
 
 
-def bullet_count(detail: str | None) -> int:
-    return sum(1 for line in (detail or "").splitlines() if line.startswith("- "))
-
-
 def responses(knowledge: Any, fixtures: list[runner.Fixture] | None = None) -> list[tuple[runner.Fixture, dict]]:
     """Each golden patient with its response body (rules path)."""
     fixtures = runner.load_fixtures() if fixtures is None else fixtures
@@ -39,7 +35,7 @@ def counts(results: list[tuple[runner.Fixture, dict]], topics: set[str] | None =
         for card in body.get("cards", []):
             topic = ((card.get("source") or {}).get("topic") or {}).get("code", "?")
             if topics is None or topic in topics:
-                out.setdefault(topic, []).append(bullet_count(card.get("detail")))
+                out.setdefault(topic, []).append(runner.bullet_lines(card.get("detail")))
     return out
 
 
