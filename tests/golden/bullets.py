@@ -7,6 +7,7 @@ the detail of each recommendation card (``bone-supplements``) is counted.
     .venv/bin/python -m tests.golden.bullets            # the distribution
     .venv/bin/python -m tests.golden.bullets --all      # the same for every card topic
     .venv/bin/python -m tests.golden.bullets --show 01  # the cards of matching patients, as text
+    .venv/bin/python -m tests.golden.bullets --show 30 --lang en   # ... in another language
 """
 
 from __future__ import annotations
@@ -67,11 +68,15 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--all", action="store_true", help="every card topic, not only the recommendation")
     parser.add_argument("--show", metavar="TEXT", help="print the cards of patients whose name contains TEXT")
+    parser.add_argument("--lang", choices=("nl", "en"), help="with --show: this card language, not the fixture's")
     args = parser.parse_args(argv)
     knowledge = load_knowledge()
     fixtures = runner.load_fixtures()
     if args.show:
-        for fixture, body in responses(knowledge, [f for f in fixtures if args.show in f.name]):
+        shown = [f for f in fixtures if args.show in f.name]
+        if args.lang:
+            shown = [runner.Fixture(f.name, {**f.data, "language": args.lang}) for f in shown]
+        for fixture, body in responses(knowledge, shown):
             print(f"===== {fixture.name} ({fixture.language})")
             for card in body.get("cards", []):
                 print(card_text(card), end="\n\n")
