@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import re
+from decimal import ROUND_HALF_EVEN, Decimal
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -45,6 +46,7 @@ def escape_markdown(text: str) -> str:
 
 
 NUMBER_PATTERN = parse_pattern("#,##0.##")  # grouping, at most two decimals (as the cards always had)
+_CENT = Decimal("0.01")
 
 
 class _Number(str):
@@ -78,6 +80,8 @@ class Catalogue:
         self._plain: dict[str, str] = {}  # key -> text of lines without parameters (half of all)
         self._lines: dict[tuple, str] = {}  # (key, markdown, frozen params) -> text, bounded
         self.locale = Locale.parse(language)
+        symbols = self.locale.number_symbols[self.locale.default_numbering_system]
+        self._separators = str.maketrans({",": symbols["group"], ".": symbols["decimal"]})
 
     def has(self, key: str) -> bool:
         return key in self.messages
@@ -160,10 +164,20 @@ class Catalogue:
         return escape_markdown(text) if markdown else text
 
     def number(self, value: float) -> str:
-        """The number in this language (Babel): decimal and group separators, up to 2 decimals."""
+        """The number in this language: up to 2 decimals, with the language's CLDR decimal and group
+        symbols from Babel ("1.234,5" in Dutch, "1,234.5" in English).
+
+        The same text as Babel's ``#,##0.##`` pattern (``NUMBER_PATTERN``; a test compares them over
+        a range of values) at about 1 µs instead of 20-40 µs: numbers are most parameters of the
+        lines on a card, and the pattern alone doubled the cards stage of a call (measured on the
+        golden patients: 0.66 against 0.35 ms a patient).
+        """
         if float(value).is_integer() and -1000 < value < 1000:
-            return str(int(value))  # what the pattern gives, without its cost (most numbers)
-        return NUMBER_PATTERN.apply(value, self.locale)
+            return str(int(value))
+        text = f"{Decimal(repr(float(value))).quantize(_CENT, ROUND_HALF_EVEN):,f}"
+        if "." in text:
+            text = text.rstrip("0").rstrip(".")
+        return text.translate(self._separators)
 
     def join(self, items: list[str]) -> str:
         if len(items) <= 1:

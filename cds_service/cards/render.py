@@ -146,8 +146,13 @@ def _section(cat: Catalogue, heading: str, items: Iterable[str]) -> list[str]:
 
 def detail(rec: Recommendation, knowledge: Knowledge, cat: Catalogue) -> str:
     md = lambda line: cat.text(line, markdown=True)  # noqa: E731
+    reasons: dict[str, list[Line]] = {}  # one line per nutrient not proposed, its reasons joined
+    for w in rec.withheld:
+        reasons.setdefault(w.nutrient, []).append(w.reason)
     withheld = [
-        md(Line("withheld.item", {"nutrient": lines.nutrient_name(w.nutrient), "reason": w.reason})) for w in rec.withheld
+        md(Line("withheld.item", {"nutrient": lines.nutrient_name(n), "reason": Line("withheld.reasons", {"reasons": r})}))
+        if len(r) > 1 else md(Line("withheld.item", {"nutrient": lines.nutrient_name(n), "reason": r[0]}))
+        for n, r in reasons.items()
     ]
     parts = [
         *_section(cat, "heading.facts", map(md, rec.facts)),

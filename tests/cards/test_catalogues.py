@@ -112,6 +112,21 @@ def test_plurals_come_from_the_language_rules_not_hand_made(lang):
     assert ("1 dag na" in one and "2 dagen na" in two) if lang == "nl" else ("1 day after" in one and "2 days after" in two)
 
 
+@pytest.mark.parametrize("lang", LANGS)
+def test_numbers_are_what_babel_writes(lang):
+    """Catalogue.number formats with Babel's CLDR symbols itself (fast); it must equal Babel's pattern."""
+    import random
+
+    from cds_service.cards.i18n import NUMBER_PATTERN
+
+    cat = catalogue(lang)
+    rng = random.Random(16)
+    values = [rng.uniform(-5000, 250000) for _ in range(3000)]
+    values += [round(rng.uniform(0, 1000), digits) for digits in (1, 2, 3) for _ in range(1000)]
+    values += [2.845, 2.835, 0.005, 0.015, 999.995, 1000, 1e6, -1234.5, 12]
+    assert [cat.number(v) for v in values] == [NUMBER_PATTERN.apply(v, cat.locale) for v in values]
+
+
 def test_numbers_follow_the_language():
     nl, en = catalogue("nl"), catalogue("en")
     assert [nl.value(v) for v in (1000, 2.84, 80000, 12.5, 7)] == ["1.000", "2,84", "80.000", "12,5", "7"]
