@@ -831,6 +831,16 @@ def cases() -> list[Case]:  # noqa: PLR0915 - one entry per golden patient
                              statement("ms-soy", p, SOY, SOY_DAILY, start_days=300)],
                  vitamin_d=[observation("obs-vitd", p, VITD_NMOL, days=100, value=95, unit="nmol/L", ucum="nmol/L")]))
 
+    p = "gd16h"
+    add(Case("d16h-vitd-pmol-units-nl",
+             "F 68 L95, 25(OH)D 80000 pmol/L (nl): every unit in the Dutch spelling (pmol/l, nmol/l), also in the "
+             "'recorded in' note, and the number written the Dutch way (80.000).",
+             f68(p), [card("bone-supplements", proposes=ALL5, detail_lacks=["pmol/L", "nmol/L"]),
+                      card("vitd-status", indicator="info", detail_contains=["80.000 pmol/l", "in pmol/l vastgelegd"],
+                           detail_lacks=["pmol/L", "nmol/L", "80000"])],
+             conditions=[l95(p)],
+             vitamin_d=[observation("obs-vitd", p, VITD_NMOL, days=12, value=80000, unit="pmol/L", ucum="pmol/L")]))
+
     p = "gd16g"
     add(Case("d16g-prednisolone-10mg-no-drug-check-en",
              "M 66, prednisolone 10 mg/day for 120 days (long-term, high dose), no osteoporosis drug: the "
