@@ -84,6 +84,9 @@ def _doses(knowledge: Knowledge, cat: Catalogue, t) -> list[str]:
         if nutrient is None:
             continue
         amount = lines.printed_amount(nutrient)
+        dose = lines.dose_line(nutrient).params
+        if amount is not None and "low_iu" in dose and "high_iu" in dose:  # vitamin D in IU too
+            amount = Line("page.dose-iu", {"amount": amount, "low": dose["low_iu"], "high": dose["high_iu"]})
         rows.append(
             "<tr>"
             f"<td>{escape(_capital(cat.text(lines.nutrient_name(nid))))}</td>"

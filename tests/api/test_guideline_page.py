@@ -45,6 +45,7 @@ async def test_the_background_left_the_card_for_the_page(client, knowledge):
         "Diet: avoid an excess of protein",
         "do not replace, fracture-risk assessment and drug treatment",
         "Binkley 2009",
+        "20–25 microgram (800–1,000 IU)",
         "best used together",
         "probably less effective",
         "roughly 300 mg per dairy serving",  # decision 17
