@@ -25,8 +25,11 @@ RECOMMENDATION = "bone-supplements"
 
 def responses(knowledge: Any, fixtures: list[runner.Fixture] | None = None) -> list[tuple[runner.Fixture, dict]]:
     """Each golden patient with its response body (rules path)."""
+    from cds_service.api.catalogue import prefetch_templates
+
     fixtures = runner.load_fixtures() if fixtures is None else fixtures
-    return [(f, asyncio.run(runner.run_rules(f, knowledge, None))) for f in fixtures]
+    templates = prefetch_templates(knowledge)  # what discovery asks for: a key left out is unknown
+    return [(f, asyncio.run(runner.run_rules(f, knowledge, templates))) for f in fixtures]
 
 
 def counts(results: list[tuple[runner.Fixture, dict]], topics: set[str] | None = None) -> dict[str, list[int]]:
