@@ -144,15 +144,17 @@ def _section(cat: Catalogue, heading: str, items: Iterable[str]) -> list[str]:
     return [f"**{cat.text(heading)}**", "", *(f"- {i}" for i in items), ""]
 
 
+def _reason(reasons: list[Line]) -> Line:
+    return reasons[0] if len(reasons) == 1 else Line("withheld.reasons", {"reasons": reasons})
+
+
 def detail(rec: Recommendation, knowledge: Knowledge, cat: Catalogue) -> str:
     md = lambda line: cat.text(line, markdown=True)  # noqa: E731
     reasons: dict[str, list[Line]] = {}  # one line per nutrient not proposed, its reasons joined
     for w in rec.withheld:
         reasons.setdefault(w.nutrient, []).append(w.reason)
     withheld = [
-        md(Line("withheld.item", {"nutrient": lines.nutrient_name(n), "reason": Line("withheld.reasons", {"reasons": r})}))
-        if len(r) > 1 else md(Line("withheld.item", {"nutrient": lines.nutrient_name(n), "reason": r[0]}))
-        for n, r in reasons.items()
+        md(Line("withheld.item", {"nutrient": lines.nutrient_name(n), "reason": _reason(r)})) for n, r in reasons.items()
     ]
     parts = [
         *_section(cat, "heading.facts", map(md, rec.facts)),
