@@ -26,6 +26,8 @@ from starlette.routing import Route
 
 from cds_service.api.catalogue import build_catalogue
 from cds_service.api.errors import ApiError, error_response
+from cds_service.api.guideline import PATH as GUIDELINE_PATH
+from cds_service.api.guideline import build_pages, guideline
 from cds_service.api.health import healthz, readyz
 from cds_service.api.middleware import middleware
 from cds_service.api.services import call_service, discovery, feedback
@@ -89,6 +91,7 @@ def create_app(
         loaded = knowledge if knowledge is not None else _knowledge(settings)
         site_codings = load_site_codings(settings.site_codings_file, loaded)
         catalogue = build_catalogue(loaded)
+        guideline_pages = build_pages(loaded)
         engine = create_db_engine(settings.database_url)
         create_tables(engine)
         writer = Writer(engine)
@@ -116,6 +119,7 @@ def create_app(
             )
             if warm_up:
                 await state.pipeline.warm_up()
+            state.guideline_pages = guideline_pages
             state.knowledge = loaded
             if serving:
                 tune_gc()
@@ -123,6 +127,7 @@ def create_app(
             yield
         finally:
             state.knowledge = None
+            state.guideline_pages = None
             if authenticator is not None:
                 await authenticator.aclose()
             await client.aclose()
@@ -145,6 +150,7 @@ def create_app(
             Route("/cds-services/{service_id}/feedback", feedback, methods=["POST"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
+            Route(GUIDELINE_PATH, guideline, methods=["GET"]),
         ],
         middleware=middleware(settings),
         exception_handlers={ApiError: api_error, HTTPException: http_error},
