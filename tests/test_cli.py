@@ -4,6 +4,7 @@ status 2 (no traceback), the default `serve` command, `--version`, `check-config
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -125,3 +126,13 @@ def test_python_m_and_the_console_script_are_the_same_program():
     assert out.returncode == 2 and out.stderr.strip() == (
         "configuration error: --port='0': Input should be greater than or equal to 1"
     )
+
+
+def test_the_readme_configuration_table_lists_exactly_the_settings():
+    from cds_service.config import Settings, env_name
+
+    readme = (ROOT / "README.md").read_text()
+    table = readme[readme.index("| variable | default | meaning |"):]
+    table = table[: table.index("\n\n")]
+    documented = set(re.findall(r"^\| `(CDS_[A-Z_]+)`", table, flags=re.M))
+    assert documented == {env_name(name) for name in Settings.model_fields}
