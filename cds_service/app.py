@@ -33,7 +33,7 @@ from cds_service.api.middleware import middleware
 from cds_service.api.services import call_service, discovery, feedback
 from cds_service.auth.base import Authenticator
 from cds_service.auth.factory import build_authenticator
-from cds_service.config import Settings, check_knowledge_names
+from cds_service.config import Settings, check_knowledge_names, load_settings
 from cds_service.fhir.client import create_client
 from cds_service.knowledge.loader import KnowledgeError, load_knowledge
 from cds_service.knowledge.model import Knowledge
@@ -83,7 +83,7 @@ def create_app(
     """
     serving = settings is None
     if settings is None:
-        settings = Settings()
+        settings = load_settings()  # the same checks as the command line (ConfigError: one line)
         configure_logging(settings)
     clock = clock or utc_now
 

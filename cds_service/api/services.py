@@ -57,9 +57,13 @@ async def call_service(request: Request) -> Response:
     started = time.perf_counter()
     state = request.app.state
     service = _service(request)
-    auth = await authenticate(request)
-    body = await read_json_object(request, state.settings.max_body_bytes)
-    hook_request = parse_hook_request(body, service.hook, service.prefetch.keys())
+    try:
+        auth = await authenticate(request)
+        body = await read_json_object(request, state.settings.max_body_bytes)
+        hook_request = parse_hook_request(body, service.hook, service.prefetch.keys())
+    except ApiError as exc:  # refused before the pipeline: counted by status (http-400, http-401 ...)
+        record_call(service.id, f"http-{exc.status}", time.perf_counter() - started)
+        raise
     language = negotiate_language(
         request.headers.get("accept-language"), SUPPORTED_LANGUAGES, state.settings.default_language
     )

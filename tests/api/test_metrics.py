@@ -66,6 +66,13 @@ async def test_calls_cards_and_feedback_are_counted_without_patient_data(client)
             assert text not in line
 
 
+async def test_refused_calls_are_counted_by_status(client):
+    before = value("cds_call_duration_seconds_count", service=SERVICE, outcome="http-400")
+    answer = await client.post(f"/cds-services/{SERVICE}", json={"hook": "patient-view"})
+    assert answer.status_code == 400
+    assert value("cds_call_duration_seconds_count", service=SERVICE, outcome="http-400") == before + 1
+
+
 @pytest.mark.parametrize(
     "overrides, peer, headers, status",
     [
