@@ -37,7 +37,7 @@ class Parser(argparse.ArgumentParser):
 class Command:
     help: str
     arguments: Callable[[argparse.ArgumentParser], None]
-    run: Callable[[argparse.Namespace], int]
+    run: Callable[[argparse.Namespace], int] | None  # None: the command's actions set their own
 
 
 class Refusal(Exception):
@@ -212,7 +212,7 @@ def describe(settings: Settings, options: dict[str, Any]) -> list[str]:
 
 COMMANDS: dict[str, Command] = {
     "serve": Command("run the HTTP server (the default command)", _serve_arguments, serve),
-    "db": Command("database maintenance: db upgrade", _db_arguments, lambda args: args.run(args)),
+    "db": Command("database maintenance: db upgrade", _db_arguments, None),
     "check-config": Command(
         "print the effective configuration (secrets masked) and run the start-up checks",
         _serve_arguments,
@@ -231,7 +231,7 @@ def build_parser() -> Parser:
     for name, command in COMMANDS.items():
         sub = commands.add_parser(name, help=command.help, description=command.help)
         command.arguments(sub)
-        if not sub.get_default("run"):
+        if command.run is not None:
             sub.set_defaults(run=command.run)
     return parser
 
