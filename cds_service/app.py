@@ -48,6 +48,7 @@ from cds_service.rules.engine import RuleConfig
 from cds_service.runtime import tune_gc
 from cds_service.storage.db import create_db_engine
 from cds_service.storage.migrate import prepare_database
+from cds_service.storage.suppress import development_secret
 from cds_service.storage.writer import Writer
 
 log = logging.getLogger("cds_service")
@@ -100,6 +101,9 @@ def create_app(
         guideline_pages = build_pages(loaded)
         engine = create_db_engine(settings.database_url)
         prepare_database(engine, production=settings.production)  # production: latest revision or stop
+        app.state.pseudonym_secret = (
+            settings.pseudonym_secret.get_secret_value() if settings.pseudonym_secret else development_secret(engine)
+        )
         writer = Writer(engine)
         client = create_client()
         authenticator: Authenticator | None = None

@@ -82,6 +82,10 @@ class Settings(BaseSettings):
     pseudonym_secret: SecretStr | None = None
     # metrics: production serves /metrics only with this bearer token (development: loopback only)
     metrics_token: SecretStr | None = None
+    # admin pages (/admin/...): this bearer token, required in production (development: loopback only)
+    admin_token: SecretStr | None = None
+    # audit trail (issued cards and feedback): days kept; `cds-service db prune` and the service daily
+    retention_days: int = Field(1825, ge=1, le=36500)
     # logging
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_json: bool = True
@@ -114,9 +118,10 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _metrics_token(self) -> "Settings":
-        token = self.metrics_token.get_secret_value() if self.metrics_token else None
-        if token is not None and len(token) < 16:
-            raise ValueError("metrics_token: too short; use at least 16 random characters")
+        for name in ("metrics_token", "admin_token", "pseudonym_secret"):
+            value = getattr(self, name)
+            if value is not None and len(value.get_secret_value()) < 16:
+                raise ValueError(f"{name}: too short; use at least 16 random characters")
         return self
 
     @property

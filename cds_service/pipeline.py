@@ -18,7 +18,7 @@ import logging
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Callable
+from typing import Any, Callable, Collection
 
 import httpx
 import orjson
@@ -33,6 +33,7 @@ from cds_service.fhir.data import ResolvedData
 from cds_service.fhir.resolve import PatientUnavailable, resolve
 from cds_service.knowledge.model import Knowledge
 from cds_service.rules.engine import RuleConfig, evaluate
+from cds_service.rules.model import Severity
 from cds_service.rules.scope import ORDER_HOOKS
 
 log = logging.getLogger(__name__)
@@ -79,9 +80,11 @@ class Pipeline:
         auth: AuthContext = AuthContext(),
         language: str = "nl",
         guideline_page: str | None = None,
+        suppressed: Collection[str] = (),
     ) -> HookResult:
         """Answer one validated hook request for ``service``; ``guideline_page``: the absolute URL of
-        the service's guideline page, linked from every card."""
+        the service's guideline page, linked from every card; ``suppressed``: recommendation codes
+        the patient's feedback suppresses (info cards only: warnings and critical alerts always show)."""
         timings: dict[str, float] = {}
         started = time.perf_counter()
         fhir_server = request.fhirServer
@@ -121,6 +124,10 @@ class Pipeline:
         mark = time.perf_counter()
         try:
             recommendations = evaluate(facts, self.knowledge, self.rule_config, service.hook)
+            hidden: list[str] = []
+            if suppressed:
+                hidden = list(dict.fromkeys(r.code for r in recommendations if r.code in suppressed and r.severity is Severity.INFO))
+                recommendations = [r for r in recommendations if r.code not in hidden or r.severity is not Severity.INFO]
         except Exception as exc:
             raise StageError("rules", exc) from exc
         timings["rules"] = _ms(mark)
@@ -129,7 +136,7 @@ class Pipeline:
             cards = tuple(
                 render_cards(
                     recommendations, self.knowledge, language=language, patient_id=request.patient_id,
-                    extra_codings=self.extra_codings, guideline_page=guideline_page,
+                    extra_codings=self.extra_codings, guideline_page=guideline_page, suppressed=hidden,
                 )
             )
             body = orjson.dumps(dump_response(CdsResponse(cards=cards)))

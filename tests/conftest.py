@@ -39,7 +39,12 @@ def migrate_database(url: str) -> None:
 
 @pytest.fixture
 def settings(tmp_path) -> Settings:
-    return Settings(database_url=f"sqlite:///{tmp_path / 'cds.db'}")
+    return Settings(database_url=f"sqlite:///{tmp_path / 'cds.db'}", pseudonym_secret=TEST_PSEUDONYM_SECRET,
+                    admin_token=TEST_ADMIN_TOKEN)
+
+
+TEST_PSEUDONYM_SECRET = "test-pseudonym-secret-0123456789"
+TEST_ADMIN_TOKEN = "test-admin-token-0123456789"
 
 
 @pytest.fixture

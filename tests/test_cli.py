@@ -111,6 +111,8 @@ def test_production_refuses_a_database_that_is_not_migrated(capsys, monkeypatch,
     monkeypatch.setenv("CDS_ENV", "production")
     monkeypatch.setenv("CDS_TRUSTED_ISSUERS", str(ROOT / "docker" / "issuers.example.yaml"))
     monkeypatch.setenv("CDS_PUBLIC_BASE_URL", "https://cds.example.org")
+    monkeypatch.setenv("CDS_PSEUDONYM_SECRET", "pseudonym-secret-0123456789")
+    monkeypatch.setenv("CDS_ADMIN_TOKEN", "admin-token-0123456789")
     line = refused(capsys, [], status=1)
     assert line.startswith("database error:") and "run `cds-service db upgrade`" in line
     cli.main(["db", "upgrade"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 
@@ -21,7 +22,8 @@ from cds_service.fhir.resolve import PatientUnavailable
 from cds_service.logs import log_call
 from cds_service.metrics.registry import record_auth_rejection, record_call, record_cards, record_feedback
 from cds_service.pipeline import HookResult, StageError
-from cds_service.storage.records import FeedbackRecord, IssuedCard, save_feedback, save_issued_cards
+from cds_service.storage.records import FeedbackRecord, IssuedCard, save_issued_cards
+from cds_service.storage.suppress import SaveFeedback, active_suppressions, patient_key, user_key
 from cds_service.storage.writer import log_failure
 
 log = logging.getLogger("cds_service.api")
@@ -80,9 +82,13 @@ async def call_service(request: Request) -> Response:
             problems=result.data.problems if result else None,
         )
 
+    scope = auth.tenant or auth.issuer
+    patient = patient_key(state.pseudonym_secret, scope, hook_request.patient_id)
     try:
+        suppressed = await _suppressed(request, patient)
         result: HookResult = await state.pipeline.call(
-            service, hook_request, auth=auth, language=language, guideline_page=guideline_page_url(request)
+            service, hook_request, auth=auth, language=language, guideline_page=guideline_page_url(request),
+            suppressed=suppressed,
         )
     except ForbiddenFhirServer:
         done(403, "forbidden-fhir-server")
@@ -98,7 +104,8 @@ async def call_service(request: Request) -> Response:
         log.error("hook call failed in %s: %s at %s", exc.stage, type(exc.error).__name__, where(exc.error))
         done(500, "error")
         raise ApiError(500, f"An internal error occurred ({exc.stage}).", code="exception") from None
-    _record_cards(request, service, hook_request.hook_instance_key, result)
+    user = user_key(state.pseudonym_secret, scope, hook_request.context.get("userId"))
+    _record_cards(request, service, hook_request.hook_instance_key, result, patient, user)
     record_cards(
         service.id,
         ((card.source.topic.code if card.source.topic else None, card.indicator) for card in result.cards),
@@ -108,8 +115,25 @@ async def call_service(request: Request) -> Response:
     return Response(result.body, media_type=JSON, headers=NO_STORE)
 
 
-def _record_cards(request: Request, service: ServiceDefinition, hook_instance: str, result: HookResult) -> None:
-    """Queue the issued-card records (no patient data); never delays or fails the response."""
+async def _suppressed(request: Request, patient: str) -> frozenset[str]:
+    """The recommendation codes this patient's feedback suppresses now. A database that cannot be
+    read suppresses nothing (a card too many, never one too few), and says so in the log."""
+    state = request.app.state
+    if not state.knowledge.suppressing_reasons:
+        return frozenset()
+    try:
+        found = await asyncio.to_thread(active_suppressions, state.engine, patient, state.clock())
+    except Exception as exc:
+        log.error("suppressions not read: %s", type(exc).__name__)
+        return frozenset()
+    return frozenset(found)
+
+
+def _record_cards(
+    request: Request, service: ServiceDefinition, hook_instance: str, result: HookResult,
+    patient: str | None = None, user: str | None = None,
+) -> None:
+    """Queue the issued-card records (pseudonymised keys only); never delays or fails the response."""
     if not result.cards:
         return
     state = request.app.state
@@ -123,6 +147,9 @@ def _record_cards(request: Request, service: ServiceDefinition, hook_instance: s
             hook_instance=hook_instance,
             knowledge_version=version,
             issued_at=now,
+            patient_key=patient,
+            user_key=user,
+            indicator=card.indicator,
         )
         for card in result.cards
     ]
@@ -162,11 +189,16 @@ async def feedback(request: Request) -> Response:
             )
         )
     try:
-        await state.writer.run(save_feedback(records), timeout=FEEDBACK_WRITE_TIMEOUT)
+        knowledge = state.knowledge
+        job = SaveFeedback(
+            tuple(records), knowledge.override_system,
+            {code: reason.days for code, reason in knowledge.suppressing_reasons.items()}, now,
+        )
+        await state.writer.run(job, timeout=FEEDBACK_WRITE_TIMEOUT)
     except Exception as exc:
         log.error("feedback not stored: %s", type(exc).__name__, extra={"service": service.id})
         raise ApiError(503, "The feedback could not be stored; please retry.", code="transient") from None
     for record in records:
-        record_feedback(service.id, record.outcome, record.override_code, OVERRIDE_CODES)
+        record_feedback(service.id, record.outcome, record.override_code, (*OVERRIDE_CODES, *state.knowledge.suppressing_reasons))
     log.info("feedback", extra={"service": service.id, "items": len(records)})
     return Response(status_code=200)

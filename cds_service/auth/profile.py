@@ -95,6 +95,10 @@ def production_problems(settings: Any) -> list[str]:
         algorithms_of(settings)
     except IssuerConfigError as exc:
         problems.append(str(exc))
+    if not getattr(settings, "pseudonym_secret", None):
+        problems.append("CDS_PSEUDONYM_SECRET is not set (the key of the pseudonymised patient and user keys)")
+    if not getattr(settings, "admin_token", None):
+        problems.append("CDS_ADMIN_TOKEN is not set (the bearer token of the /admin pages)")
     if not getattr(settings, "trusted_issuers", None):
         problems.append("CDS_TRUSTED_ISSUERS is not set (a JSON or YAML file of trusted issuers)")
         return problems

@@ -50,11 +50,19 @@ def render_cards(
     patient_id: str,
     extra_codings: ExtraCodings | None = None,
     guideline_page: str | None = None,
+    suppressed: Iterable[str] = (),
 ) -> list[Card]:
     """One card per recommendation. ``extra_codings``: site orderable codings per nutrient id;
-    ``guideline_page``: the absolute URL of this service's ``/guideline`` page (linked from every card)."""
+    ``guideline_page``: the absolute URL of this service's ``/guideline`` page (linked from every card);
+    ``suppressed``: recommendation codes hidden for this patient after feedback, named in a one-line
+    note on the first card (if there is one)."""
     cat = catalogue(pick_language(language))
-    return [render_card(rec, knowledge, cat, patient_id, extra_codings, guideline_page) for rec in recommendations]
+    cards = [render_card(rec, knowledge, cat, patient_id, extra_codings, guideline_page) for rec in recommendations]
+    names = [cat.text(f"topic.{code}") for code in suppressed]
+    if cards and names:
+        note = "_" + cat.text(Line("suppressed.note", {"names": "; ".join(names)}), markdown=True) + "_"
+        cards[0] = cards[0].model_copy(update={"detail": f"{cards[0].detail}\n\n{note}" if cards[0].detail else note})
+    return cards
 
 
 def render_card(
@@ -74,7 +82,7 @@ def render_card(
         indicator=rec.severity.value,
         source=source,
         suggestions=tuple(suggestions),
-        overrideReasons=override_reasons(cat),
+        overrideReasons=override_reasons(cat, knowledge, suppressible=rec.severity.value == "info"),
         links=links,
     )
 
@@ -125,10 +133,27 @@ def topic(code: str, knowledge: Knowledge, cat: Catalogue) -> Coding:
     return Coding(system=knowledge.recommendation_system, code=code, display=display)
 
 
+def override_reasons(cat: Catalogue, knowledge: Knowledge, *, suppressible: bool) -> tuple[OverrideReason, ...]:
+    """The six HL7 reasons; on an info card (``suppressible``) also our own reasons that suppress the
+    recommendation for the patient (snooze). Warning and critical cards never offer those."""
+    if not suppressible:
+        return _hl7_reasons(cat)
+    ours = tuple(
+        (reason.code, reason.display.get(cat.language) or reason.display["en"])
+        for reason in knowledge.suppressing_reasons.values()
+    )
+    return _hl7_reasons(cat) + _own_reasons(knowledge.override_system, ours)
+
+
 @lru_cache(maxsize=8)
-def override_reasons(cat: Catalogue) -> tuple[OverrideReason, ...]:
+def _hl7_reasons(cat: Catalogue) -> tuple[OverrideReason, ...]:
     """The same (frozen) reasons on every card of a language: built once per catalogue."""
     return tuple(OverrideReason(system=NON_ADHERENCE_SYSTEM, code=c, display=cat.text(f"override.{c}")) for c in OVERRIDE_CODES)
+
+
+@lru_cache(maxsize=16)
+def _own_reasons(system: str, reasons: tuple[tuple[str, str], ...]) -> tuple[OverrideReason, ...]:
+    return tuple(OverrideReason(system=system, code=code, display=display) for code, display in reasons)
 
 
 def _summary(text: str) -> str:

@@ -25,13 +25,16 @@ from cds_service.knowledge.model import (
     LabOrderTemplate,
     Nutrient,
     RecommendationCode,
+    SuppressingReason,
 )
 from cds_service.knowledge.parameters import build_parameters
 from cds_service.knowledge.urls import (
     LAB_ORDERS,
+    OVERRIDE_CS_ID,
     PARAMETERS_ID,
     PLAN_DEFINITION_ID,
     RECOMMENDATION_CS_ID,
+    SUPPRESS_DAYS_PARAMETER,
 )
 from cds_service.knowledge.valuesets import build_code_set
 
@@ -92,6 +95,30 @@ def _recommendations(resources: Resources) -> tuple[str, dict[str, Recommendatio
     if not recs:
         raise KnowledgeError(f"CodeSystem/{RECOMMENDATION_CS_ID}: no concepts")
     return system, recs
+
+
+def _suppressing_reasons(resources: Resources, parameters: Any) -> tuple[str, dict[str, SuppressingReason]]:
+    """Our own override reasons (English display, other languages as designations) and the days each
+    suppresses, from the Parameters resource (``suppress-days-<code>``, a whole number of days)."""
+    cs = _get(resources, "CodeSystem", OVERRIDE_CS_ID)
+    reasons = {}
+    for concept in cs.get("concept") or ():
+        code, display = concept.get("code"), concept.get("display")
+        if not code or not display:
+            raise KnowledgeError(f"CodeSystem/{OVERRIDE_CS_ID}: concept needs code and display")
+        displays = {"en": display}
+        for designation in concept.get("designation") or ():
+            if designation.get("language") and designation.get("value"):
+                displays[designation["language"]] = designation["value"]
+        name = SUPPRESS_DAYS_PARAMETER.format(code=code)
+        quantity = parameters.get(name)
+        days = getattr(quantity, "value", None)
+        if days is None or days != int(days) or days < 1:
+            raise KnowledgeError(f"CodeSystem/{OVERRIDE_CS_ID}: {code} needs parameter {name} (whole days, 1 or more)")
+        reasons[code] = SuppressingReason(code=code, display=MappingProxyType(displays), days=int(days))
+    if not reasons:
+        raise KnowledgeError(f"CodeSystem/{OVERRIDE_CS_ID}: no concepts")
+    return cs["url"], reasons
 
 
 def _check_plan(plan: dict[str, Any], resources: Resources, system: str, recs: dict[str, Any]) -> None:
@@ -159,17 +186,21 @@ def load_knowledge(directory: Path | None = None) -> Knowledge:
     _check_plan(plan, resources, system, recs)
     title, url = _guideline(plan)
     lab_orders = _lab_orders(resources, value_sets)
+    parameters = build_parameters(_get(resources, "Parameters", PARAMETERS_ID))
+    override_system, suppressing = _suppressing_reasons(resources, parameters)
     return Knowledge(
         version=version,
         guideline_title=title,
         guideline_url=url,
         value_sets=MappingProxyType(value_sets),
         nutrients=MappingProxyType(_nutrients(resources, plan)),
-        parameters=build_parameters(_get(resources, "Parameters", PARAMETERS_ID)),
+        parameters=parameters,
         lab_order=lab_orders["lab-25ohd"],
         lab_orders=MappingProxyType(lab_orders),
         recommendation_system=system,
         recommendations=MappingProxyType(recs),
         glucocorticoids=build_glucocorticoids(_get(resources, "ValueSet", "glucocorticoid-systemic")),
         references=MappingProxyType(_references(plan)),
+        override_system=override_system,
+        suppressing_reasons=MappingProxyType(suppressing),
     )

@@ -154,6 +154,8 @@ PARAMETERS: Mapping[str, str] = MappingProxyType(
         "albumin-plausible-max-gl": "g/L",
         "egfr-magnesium-min": "mL/min/1.73m2; below: magnesium warning",
         "lab-current-months": "months; eGFR / calcium older than this are not current",
+        "suppress-days-snooze-3-months": "days an info card stays away after 'not now' (override reason)",
+        "suppress-days-not-for-this-patient": "days an info card stays away after 'not for this patient'",
     }
 )
 
@@ -276,6 +278,16 @@ class RecommendationCode:
 
 
 @dataclass(frozen=True)
+class SuppressingReason:
+    """An override reason of our own CodeSystem: feedback with it hides the recommendation for the
+    patient for ``days`` (info cards only)."""
+
+    code: str
+    display: Mapping[str, str]  # language -> display (CodeSystem display is English, designations the rest)
+    days: int
+
+
+@dataclass(frozen=True)
 class Knowledge:
     """Everything the engine knows, loaded and checked once."""
 
@@ -291,6 +303,8 @@ class Knowledge:
     glucocorticoids: tuple[GlucocorticoidIngredient, ...] = ()  # prednisolone equivalence per ingredient
     lab_orders: Mapping[str, LabOrderTemplate] = field(default_factory=dict)  # lab id -> order template
     references: Mapping[str, str] = field(default_factory=dict)  # PlanDefinition.relatedArtifact label -> url
+    override_system: str = ""  # CodeSystem bone-health-override-reason
+    suppressing_reasons: Mapping[str, SuppressingReason] = field(default_factory=dict)  # code -> reason
 
     def vs(self, name: str) -> CodeSet:
         return self.value_sets[name]

@@ -54,6 +54,8 @@ EXPECTED_UNITS: Mapping[str, str] = MappingProxyType(
         "albumin-plausible-max-gl": "g/L",
         "egfr-magnesium-min": "mL/min/{1.73_m2}",
         "lab-current-months": "mo",
+        "suppress-days-snooze-3-months": "d",
+        "suppress-days-not-for-this-patient": "d",
     }
 )
 

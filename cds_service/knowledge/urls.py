@@ -31,3 +31,5 @@ LAB_ORDERS = {
     "lab-egfr": ("lab-egfr-check", ("lab-egfr", "lab-creatinine")),
 }
 RECOMMENDATION_CS_ID = "bone-health-recommendation"
+OVERRIDE_CS_ID = "bone-health-override-reason"  # override reasons that suppress (snooze)
+SUPPRESS_DAYS_PARAMETER = "suppress-days-{code}"  # Parameters name holding each reason's days

@@ -3,8 +3,12 @@
 ``cds_service/storage/migrations`` (:mod:`cds_service.storage.migrate`); these tables are what the
 latest revision makes.
 
-No patient data is stored: issued cards are recorded by card uuid, service, recommendation code
-and hookInstance; feedback by card uuid, outcome and the override reason the clinician chose.
+No patient identifier is stored: issued cards are recorded by card uuid, service, recommendation
+code, indicator, hookInstance and keyed hashes (:func:`cds_service.logs.pseudonymise`, with
+``CDS_PSEUDONYM_SECRET``) of the patient and the user within their issuer or tenant; feedback by card
+uuid, outcome and the override reason the clinician chose. Together they are the audit trail (who
+was shown which advice, when, and what they did), kept ``CDS_RETENTION_DAYS``. Suppressions (a
+recommendation hidden for a patient after "not now" / "not for this patient") have their own expiry.
 """
 
 from __future__ import annotations
@@ -38,7 +42,30 @@ issued_cards = Table(
     Column("recommendation", String(100), nullable=True, index=True),  # card.source.topic code
     Column("hook_instance", String(200), nullable=False),
     Column("knowledge_version", String(50), nullable=True),
-    Column("issued_at", DateTime(timezone=True), nullable=False),
+    Column("issued_at", DateTime(timezone=True), nullable=False, index=True),
+    # revision 0002: the pseudonymised patient and user (keyed hashes, never the ids) and the indicator
+    Column("patient_key", String(64), nullable=True, index=True),
+    Column("user_key", String(64), nullable=True),
+    Column("indicator", String(16), nullable=True),
+)
+
+suppressions = Table(
+    "suppressions",
+    metadata,
+    Column("patient_key", String(64), primary_key=True),
+    Column("recommendation", String(100), primary_key=True),
+    Column("service_id", String(100), nullable=False),
+    Column("reason", String(100), nullable=False),
+    Column("card_uuid", String(36), nullable=False),  # the card whose feedback made it
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False, index=True),
+)
+
+service_secrets = Table(  # development only: the generated pseudonym secret, kept across restarts
+    "service_secrets",
+    metadata,
+    Column("name", String(100), primary_key=True),
+    Column("value", String(200), nullable=False),
 )
 
 feedback = Table(
@@ -54,7 +81,7 @@ feedback = Table(
     Column("override_code", String(200), nullable=True),
     Column("override_display", String(500), nullable=True),
     Column("user_comment", Text, nullable=True),
-    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False, index=True),
     UniqueConstraint("card_uuid", "outcome", "outcome_timestamp", name="uq_feedback_event"),
 )
 

@@ -20,6 +20,9 @@ class IssuedCard:
     hook_instance: str
     knowledge_version: str | None
     issued_at: datetime
+    patient_key: str | None = None  # keyed hash of issuer/tenant and patient id (never the id)
+    user_key: str | None = None
+    indicator: str | None = None
 
 
 @dataclass(frozen=True)

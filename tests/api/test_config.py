@@ -45,7 +45,7 @@ def test_environment_variables(monkeypatch, tmp_path):
     monkeypatch.setenv("CDS_LOG_LEVEL", "debug")
     monkeypatch.setenv("CDS_TRUSTED_ISSUERS", str(tmp_path / "issuers.yaml"))
     monkeypatch.setenv("CDS_PUBLIC_BASE_URL", "https://cds.example.org/")
-    monkeypatch.setenv("CDS_PSEUDONYM_SECRET", "s3cret")
+    monkeypatch.setenv("CDS_PSEUDONYM_SECRET", "s3cret-s3cret-s3cret")
     settings = Settings()
     assert settings.production and settings.port == 9000
     assert settings.disabled_rules == ["safety-ipriflavone", "dose-upper-limit"]

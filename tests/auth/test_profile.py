@@ -27,6 +27,8 @@ def settings(**kw):
         public_base_url=None,
         jwt_algorithms=["ES384", "RS384"],
         jwt_leeway_seconds=30,
+        pseudonym_secret="test-pseudonym-secret-0123456789",
+        admin_token="test-admin-token-0123456789",
     )
     base.update(kw)
     return SimpleNamespace(**base)

@@ -80,8 +80,12 @@ def test_card_invariants(name, language):
         assert c.source.label == k.guideline_title
         assert c.source.topic.system == k.recommendation_system and c.source.topic.code == rec.code
         assert c.source.topic.display
-        assert [o.code for o in c.overrideReasons] == list(OVERRIDE_CODES)
-        assert all(o.system == NON_ADHERENCE_SYSTEM and o.display for o in c.overrideReasons)
+        hl7 = [o for o in c.overrideReasons if o.system == NON_ADHERENCE_SYSTEM]
+        ours = [o.code for o in c.overrideReasons if o.system == k.override_system]
+        assert [o.code for o in hl7] == list(OVERRIDE_CODES) and all(o.display for o in c.overrideReasons)
+        # info cards also offer the reasons that suppress; warning and critical cards never do
+        assert ours == (["snooze-3-months", "not-for-this-patient"] if c.indicator == "info" else [])
+        assert len(c.overrideReasons) == len(hl7) + len(ours)
         assert f"{k.version}" in c.detail and "{" not in c.detail
         assert sum(1 for s in c.suggestions if s.isRecommended) <= 1
         if c.suggestions:
@@ -91,9 +95,11 @@ def test_card_invariants(name, language):
 
 
 def test_override_reasons_are_localized():
-    nl = card("vka", "bone-supplements", "nl").overrideReasons[0].display
-    en = card("vka", "bone-supplements", "en").overrideReasons[0].display
-    assert nl != en and en == "Advice not applicable to this patient"
+    nl = card("vka", "bone-supplements", "nl").overrideReasons
+    en = card("vka", "bone-supplements", "en").overrideReasons
+    assert nl[0].display != en[0].display and en[0].display == "Advice not applicable to this patient"
+    assert [o.display for o in nl[-2:]] == ["Nu niet: over 3 maanden opnieuw", "Niet voor deze patiënt (12 maanden)"]
+    assert [o.display for o in en[-2:]] == ["Not now: remind me in 3 months", "Not for this patient (12 months)"]
 
 
 def test_proposal_detail_has_facts_doses_dots_notes_and_version():

@@ -44,7 +44,7 @@ def test_the_deployment_keeps_its_promises(directory):
     assert set(container["resources"]) == {"requests", "limits"}
     env = {e["name"]: e for e in container["env"]}
     assert env["CDS_ENV"]["value"] == "production"
-    for name in ("CDS_DATABASE_URL", "CDS_PSEUDONYM_SECRET", "CDS_METRICS_TOKEN"):
+    for name in ("CDS_DATABASE_URL", "CDS_PSEUDONYM_SECRET", "CDS_METRICS_TOKEN", "CDS_ADMIN_TOKEN"):
         assert env[name]["valueFrom"]["secretKeyRef"]["name"] == "cds-service"
     volumes = {v["name"]: v for v in pod["volumes"]}
     mounts = {m["mountPath"]: m["name"] for m in container["volumeMounts"]}
