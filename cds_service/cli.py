@@ -1,8 +1,10 @@
 """``cds-service`` / ``python -m cds_service``: one program, several commands.
 
 ``serve`` (the default when no command is given, so ``cds-service --port 8000`` works) runs the
-HTTP server; ``db upgrade`` migrates the database; ``check-config`` prints the effective settings
-with secrets masked and runs the start-up checks; ``--version``. A command is one entry in
+HTTP server; ``db upgrade`` migrates the database; ``db prune`` deletes audit rows past the retention
+and expired suppressions; ``db export`` writes the audit trail as CSV or JSON Lines; ``check-config``
+prints the effective settings with secrets masked and runs the start-up checks; ``example`` prints an
+example body with dates relative to today; ``--version``. A command is one entry in
 :data:`COMMANDS` (name -> help, arguments, run), so others can be added beside these.
 
 Every configuration mistake ends the program with one line on stderr naming the variable or
@@ -210,6 +212,44 @@ def describe(settings: Settings, options: dict[str, Any]) -> list[str]:
     return lines
 
 
+# --- example ----------------------------------------------------------------------------------
+def _example_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("name", help="patient-view, patient-view-partial, order-select, order-sign or feedback")
+    parser.add_argument("--date", help="write the example as of this day (YYYY-MM-DD; default today)")
+    parser.add_argument("--cards", help="feedback only: a saved hook response (file, or - for stdin) to answer")
+    parser.add_argument("--topic", help="feedback only: the recommendation code of the card (default: the first card)")
+    parser.add_argument("--reason", help="feedback only: override with this reason (e.g. snooze-3-months); default: accept")
+
+
+def example_command(args: argparse.Namespace) -> int:
+    """Print an example body with dates relative to today (or the feedback on a saved response)."""
+    import json
+    from datetime import date
+
+    from cds_service.cards.render import NON_ADHERENCE_SYSTEM
+    from cds_service.examples import ExampleError, example, feedback_for
+    from cds_service.knowledge.loader import load_knowledge
+
+    try:
+        today = date.fromisoformat(args.date) if args.date else date.today()
+    except ValueError:
+        raise Refusal(f"cds-service example: error: --date={args.date!r}: give YYYY-MM-DD", EXIT_CONFIG) from None
+    try:
+        if args.name == "feedback" and args.cards:
+            text = sys.stdin.read() if args.cards == "-" else open(args.cards, encoding="utf-8").read()
+            knowledge = load_knowledge(settings_from(args, ()).knowledge_dir)
+            body = feedback_for(
+                json.loads(text), topic=args.topic, reason=args.reason, override_system=knowledge.override_system,
+                own_reasons=knowledge.suppressing_reasons, hl7_system=NON_ADHERENCE_SYSTEM,
+            )
+        else:
+            body = example(args.name, today)
+    except (ExampleError, OSError, ValueError) as exc:
+        raise Refusal(f"cds-service example: error: {exc}", EXIT_CONFIG) from None
+    print(json.dumps(body, indent=2, ensure_ascii=False))
+    return 0
+
+
 COMMANDS: dict[str, Command] = {
     "serve": Command("run the HTTP server (the default command)", _serve_arguments, serve),
     "db": Command("database maintenance: db upgrade", _db_arguments, None),
@@ -217,6 +257,9 @@ COMMANDS: dict[str, Command] = {
         "print the effective configuration (secrets masked) and run the start-up checks",
         _serve_arguments,
         check_config,
+    ),
+    "example": Command(
+        "print an example request or feedback body with dates relative to today", _example_arguments, example_command
     ),
 }
 
