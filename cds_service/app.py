@@ -12,6 +12,7 @@ the authenticator and the discovery document, and warms the pipeline up. Shutdow
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 from contextlib import asynccontextmanager
@@ -49,6 +50,7 @@ from cds_service.runtime import tune_gc
 from cds_service.storage.db import create_db_engine
 from cds_service.storage.migrate import prepare_database
 from cds_service.storage.suppress import development_secret
+from cds_service.storage.audit import Prune
 from cds_service.storage.writer import Writer
 
 log = logging.getLogger("cds_service")
@@ -62,6 +64,24 @@ _HTTP_MESSAGES = {
 def _authenticator(settings: Settings, engine: Engine, client: httpx.AsyncClient) -> Authenticator:
     """THE place the authenticator is chosen (the JWT checks of ``cds_service.auth``)."""
     return build_authenticator(settings, engine, client)
+
+
+PRUNE_INTERVAL_SECONDS = 24 * 3600
+
+
+async def prune_daily(writer: Writer, retention_days: int, clock: Clock) -> None:
+    """Enforce the audit retention at start and then once a day (every worker: the deletes are
+    idempotent). A failure is logged and retried the next day."""
+    while True:
+        try:
+            counts = await writer.run(Prune(clock(), retention_days), timeout=600)
+            if any(counts.values()):
+                log.info("audit retention: deleted %s", ", ".join(f"{n} {table}" for table, n in counts.items()))
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            log.error("audit retention failed: %s", type(exc).__name__)
+        await asyncio.sleep(PRUNE_INTERVAL_SECONDS)
 
 
 def _knowledge(settings: Settings) -> Knowledge:
@@ -107,6 +127,7 @@ def create_app(
         writer = Writer(engine)
         client = create_client()
         authenticator: Authenticator | None = None
+        pruning: asyncio.Task | None = None
         try:
             authenticator = _authenticator(settings, engine, client)
             state.engine = engine
@@ -131,11 +152,14 @@ def create_app(
                 await state.pipeline.warm_up()
             state.guideline_pages = guideline_pages
             state.knowledge = loaded
+            pruning = asyncio.create_task(prune_daily(writer, settings.retention_days, clock))
             if serving:
                 tune_gc()
             log.info("ready", extra={"knowledge": loaded.version, "env": settings.env})
             yield
         finally:
+            if pruning is not None:
+                pruning.cancel()
             state.knowledge = None
             state.guideline_pages = None
             if authenticator is not None:

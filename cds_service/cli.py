@@ -160,6 +160,17 @@ def _db_arguments(parser: argparse.ArgumentParser) -> None:
     up = actions.add_parser("upgrade", help="migrate the database to the latest revision (Alembic)")
     up.add_argument("--database-url", help=f"SQLAlchemy URL ({env_name('database_url')})")
     up.set_defaults(run=db_upgrade)
+    prune = actions.add_parser("prune", help="delete audit rows past CDS_RETENTION_DAYS and expired suppressions")
+    prune.add_argument("--database-url", help=f"SQLAlchemy URL ({env_name('database_url')})")
+    prune.add_argument("--retention-days", help=f"days kept ({env_name('retention_days')}, default 1825)")
+    prune.set_defaults(run=db_prune)
+    export = actions.add_parser("export", help="write the audit trail as CSV or JSON Lines")
+    export.add_argument("--database-url", help=f"SQLAlchemy URL ({env_name('database_url')})")
+    export.add_argument("--format", choices=("csv", "jsonl"), default="csv", help="csv (default) or jsonl")
+    export.add_argument("--since", help="cards issued on or after this day (YYYY-MM-DD, UTC)")
+    export.add_argument("--until", help="cards issued before this day (YYYY-MM-DD, UTC)")
+    export.add_argument("--output", help="file to write (default: standard output)")
+    export.set_defaults(run=db_export)
 
 
 def db_upgrade(args: argparse.Namespace) -> int:
@@ -170,6 +181,60 @@ def db_upgrade(args: argparse.Namespace) -> int:
     configure_logging(settings)
     done = database_ready(settings.model_copy(update={"env": "development"}))  # development = upgrade
     print(f"database {masked_url(settings.database_url)} {done}: at revision {head_revision()}")
+    return 0
+
+
+def _engine_at_latest(settings: Settings) -> Any:
+    from cds_service.storage.db import create_db_engine
+
+    database_ready(settings.model_copy(update={"env": "production"}))  # refuse a database not migrated
+    return create_db_engine(settings.database_url)
+
+
+def db_prune(args: argparse.Namespace) -> int:
+    from datetime import datetime, timezone
+
+    from cds_service.storage.audit import Prune
+
+    settings = settings_from(args, ("database_url", "retention_days"))
+    configure_logging(settings)
+    engine = _engine_at_latest(settings)
+    try:
+        with engine.begin() as conn:
+            counts = Prune(datetime.now(timezone.utc), settings.retention_days)(conn)
+    finally:
+        engine.dispose()
+    print(f"pruned (retention {settings.retention_days} days): " + ", ".join(f"{n} {t}" for t, n in counts.items()))
+    return 0
+
+
+def _day(text: str | None, option: str) -> Any:
+    from datetime import datetime, timezone
+
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(text).replace(tzinfo=timezone.utc)
+    except ValueError:
+        raise Refusal(f"cds-service db export: error: {option}={text!r}: give YYYY-MM-DD", EXIT_CONFIG) from None
+
+
+def db_export(args: argparse.Namespace) -> int:
+    from cds_service.storage.audit import audit_rows, write
+
+    settings = settings_from(args, ("database_url",))
+    configure_logging(settings)
+    since, until = _day(args.since, "--since"), _day(args.until, "--until")
+    engine = _engine_at_latest(settings)
+    out = open(args.output, "w", encoding="utf-8", newline="") if args.output else sys.stdout
+    try:
+        with engine.connect() as conn:
+            count = write(audit_rows(conn, since, until), out, args.format)
+    finally:
+        if args.output:
+            out.close()
+        engine.dispose()
+    print(f"exported {count} audit rows", file=sys.stderr)
     return 0
 
 
@@ -252,7 +317,7 @@ def example_command(args: argparse.Namespace) -> int:
 
 COMMANDS: dict[str, Command] = {
     "serve": Command("run the HTTP server (the default command)", _serve_arguments, serve),
-    "db": Command("database maintenance: db upgrade", _db_arguments, None),
+    "db": Command("database maintenance: db upgrade, db prune, db export", _db_arguments, None),
     "check-config": Command(
         "print the effective configuration (secrets masked) and run the start-up checks",
         _serve_arguments,
