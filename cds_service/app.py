@@ -27,6 +27,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from cds_service.api import admin
 from cds_service.api.catalogue import build_catalogue
 from cds_service.api.errors import ApiError, error_response
 from cds_service.api.guideline import PATH as GUIDELINE_PATH
@@ -188,6 +189,9 @@ def create_app(
             Route("/readyz", readyz, methods=["GET"]),
             Route(GUIDELINE_PATH, guideline, methods=["GET"]),
             Route("/metrics", metrics, methods=["GET"]),
+            Route("/admin/analytics", admin.analytics, methods=["GET"]),
+            Route("/admin/analytics.csv", admin.analytics_csv, methods=["GET"]),
+            Route("/admin/audit", admin.audit, methods=["GET"]),
         ],
         middleware=middleware(settings),
         exception_handlers={ApiError: api_error, HTTPException: http_error},
