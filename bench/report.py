@@ -66,7 +66,7 @@ def evaluate_targets(report: dict[str, Any]) -> list[dict[str, Any]]:
     for hook, rows in report.get("scaling", {}).items():
         ratios = [r["ratio"] for r in rows if r["ratio"]]
         if ratios:
-            add(f"{hook}: time ratio per doubling of resources ({rows[0]['resources']}-{rows[-1]['resources']})",
+            add(f"{hook}: CPU time ratio per doubling of resources ({rows[0]['resources']}-{rows[-1]['resources']})",
                 " / ".join(f"{r:.2f}" for r in ratios), "<= 2.5 (linear: 2)", max(ratios) <= 2.5)
 
     pv = report["patient_view"]
@@ -146,7 +146,7 @@ def _markdown(report: dict[str, Any], targets: list[dict[str, Any]]) -> str:
         "## Scaling (in process, the whole ASGI app, body limit raised; median per size)", "",
         "| hook | " + " | ".join(f"{r['resources']} resources" for r in next(iter(report.get("scaling", {}).values()), [])) + " |",
         "|---|" + "---|" * len(next(iter(report.get("scaling", {}).values()), [])),
-        *(f"| {hook} | " + " | ".join(f"{r['ms']} ms" + (f" (x{r['ratio']})" if r["ratio"] else "") for r in rows) + " |"
+        *(f"| {hook} | " + " | ".join(f"{r['cpu_ms']} ms CPU" + (f" (x{r['ratio']})" if r["ratio"] else "") for r in rows) + " |"
           for hook, rows in report.get("scaling", {}).items()),
         "",
         "## FHIR fallback", "",

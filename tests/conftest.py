@@ -21,7 +21,8 @@ def fixed_clock() -> Callable[[], datetime]:
 
 @pytest.fixture
 def settings(tmp_path) -> Settings:
-    return Settings(database_url=f"sqlite:///{tmp_path / 'cds.db'}")
+    # the in-process test clients call http://testserver: a Host the development profile must be told about
+    return Settings(database_url=f"sqlite:///{tmp_path / 'cds.db'}", allowed_hosts=["testserver"])
 
 
 @pytest.fixture

@@ -26,6 +26,8 @@ log = logging.getLogger("cds_service.api")
 
 FEEDBACK_WRITE_TIMEOUT = 5.0
 NO_STORE = {"Cache-Control": "no-store"}  # cards carry patient data
+# discovery changes only with a new release; private: in production it is an authenticated answer
+DISCOVERY_CACHE = {"Cache-Control": "private, max-age=300"}
 MAX_COMMENT = 2000
 
 
@@ -48,7 +50,7 @@ def _service(request: Request) -> ServiceDefinition:
 
 async def discovery(request: Request) -> Response:
     await authenticate(request)
-    return Response(request.app.state.discovery_body, media_type=JSON)
+    return Response(request.app.state.discovery_body, media_type=JSON, headers=DISCOVERY_CACHE)
 
 
 async def call_service(request: Request) -> Response:

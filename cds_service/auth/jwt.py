@@ -65,6 +65,7 @@ class JwtAuthenticator:
         max_lifetime_seconds: float = 3600.0,
         max_token_bytes: int = MAX_TOKEN_BYTES,
         allow_loopback_unauthenticated: bool = False,
+        loopback_fhir_servers: Sequence[str] = (),
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._issuers: dict[str, Issuer] = {i.iss: i for i in issuers}
@@ -76,6 +77,9 @@ class JwtAuthenticator:
         self._max_lifetime = max_lifetime_seconds
         self._max_bytes = max_token_bytes
         self._allow_loopback = allow_loopback_unauthenticated
+        # what an unauthenticated loopback call may name as fhirServer besides loopback servers: a
+        # web page on the developer's machine must not make us send its fhirAuthorization anywhere
+        self._loopback_fhir_servers = tuple(loopback_fhir_servers)
         self._clock = clock
 
     @property
@@ -97,7 +101,8 @@ class JwtAuthenticator:
         token = _bearer(request)
         if token is None:
             if self._allow_loopback and is_loopback_peer(request):
-                return AuthContext(authenticated=False)
+                return AuthContext(authenticated=False, fhir_servers=self._loopback_fhir_servers,
+                                   loopback_fhir_servers=True)
             raise Unauthorized("no credentials")
         claims, issuer = await self.verify(token, expected_audience(request, self._public_base_url))
         return AuthContext(
