@@ -1,7 +1,8 @@
 """Validation of the CDS Hooks client JWT (``Authorization: Bearer <JWT>``).
 
 Order of checks, cheapest and request-free first: size, shape, header (``alg``, ``typ``, ``kid``,
-``jku``), trusted ``iss``, ``jku`` allowlist — only then may keys be fetched — signature, claims
+``jku``), trusted ``iss``, the issuer's configured keys by ``kid``, the ``jku`` allowlist — only then
+may keys be fetched — signature, claims
 (``aud`` = the URL called, ``exp``/``iat``/``nbf`` with leeway, ``tenant``), and last the ``jti``
 replay store. Any failure raises :class:`Unauthorized` with a reason for the log; the token itself is
 never logged.
@@ -188,15 +189,18 @@ class JwtAuthenticator:
         return claims, issuer
 
     async def _key(self, issuer: Issuer, header: Mapping[str, Any], kid: str) -> dict[str, Any] | None:
+        """The issuer's key for ``kid``: its configured keys (inline or file) first, so an issuer
+        configured offline works even when its tokens carry a ``jku`` (the sandbox always sends one);
+        only a kid not among them makes us fetch, from an allowlisted ``jku`` or the issuer's URLs."""
+        if issuer.jwks is not None:
+            key = index_jwks(issuer.jwks).get(kid)
+            if key is not None:
+                return key
         jku = header.get("jku")
         if jku is not None:
             if not isinstance(jku, str) or not issuer.allows_jku(jku):
                 raise Unauthorized("jku not allowed")
             return await self._jwks.key_for(jku, kid)
-        if issuer.jwks is not None:
-            key = index_jwks(issuer.jwks).get(kid)
-            if key is not None or issuer.jwks_url is None:
-                return key
         if issuer.jwks_url is not None:
             return await self._jwks.key_for(issuer.jwks_url, kid)
         for url in issuer.jku:  # no jku in the token: try the issuer's allowed JWKS URLs
