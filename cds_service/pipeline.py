@@ -78,6 +78,7 @@ class Pipeline:
     client: httpx.AsyncClient
     rule_config: RuleConfig = field(default_factory=RuleConfig)
     fetch_deadline_seconds: float = 2.0
+    fetch_concurrency: int = 6  # parallel fetches per call to its FHIR server
     clock: Clock = utc_now
     extra_codings: dict[str, tuple] = field(default_factory=dict)  # site orderable codings per nutrient
 
@@ -107,6 +108,7 @@ class Pipeline:
                 self.client,
                 time.monotonic() + self.fetch_deadline_seconds,
                 today=now.date(),
+                concurrency=self.fetch_concurrency,
             )
         except PatientUnavailable:
             raise
