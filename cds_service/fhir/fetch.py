@@ -179,7 +179,7 @@ class FhirFetcher:
         self, bundle: dict, label: str, seen: set[str] | None = None, limit: int | None = None
     ) -> SearchResult:
         """The resources of ``bundle`` and of the pages its ``next`` links lead to; with ``limit``
-        (a "latest N" search) only until ``limit`` resources are in, the first ``limit`` kept."""
+        (a "latest N" search) only until ``limit`` resources are in (a last page may bring more)."""
         result = SearchResult(entries(bundle))
         seen = set(seen or ())
         pages = 1
@@ -203,8 +203,6 @@ class FhirFetcher:
             if resource_type(bundle) != "Bundle" or has_error_entry(bundle):
                 return _incomplete(result, f"not-a-page (page {pages})", label)
             result.resources.extend(entries(bundle))
-        if limit is not None:
-            del result.resources[limit:]
         return result
 
 

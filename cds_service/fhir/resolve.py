@@ -185,7 +185,7 @@ def _given(value: dict, fetcher: FhirFetcher | None, key: str, jobs: dict, limit
         return _Outcome([value])
     found = entries(value)
     if next_link(value) is None or (limit is not None and (len(found) >= limit or fetcher is None)):
-        return _Outcome(found[:limit] if limit is not None else found)
+        return _Outcome(found)  # as sent: a client may send more than N, or not in order
     if fetcher is None:
         return _Outcome(found, unknown=True, problem="next-link-no-server")
     jobs[key] = _follow(fetcher, value, key, limit)
