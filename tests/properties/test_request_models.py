@@ -18,6 +18,7 @@ from starlette.testclient import TestClient
 
 from tests.api.bodies import ORDER_SIGN, PATIENT_VIEW
 from tests.api.conftest import checking_hook
+from tests.api.test_fuzz import _paths
 from tests.conftest import FIXED_NOW
 from tests.golden import runner
 from tests.golden.runner import load_fixtures
@@ -35,16 +36,6 @@ FEEDBACK_ITEM = {
 SEEDS = [(f.hook, f.request) for f in load_fixtures()]
 SERVICE = {"patient-view": "bone-health-patient-view", "order-select": "bone-health-order-select",
            "order-sign": "bone-health-order-sign"}
-
-
-def _paths(node, path=()):
-    yield path
-    if isinstance(node, dict):
-        for key, value in node.items():
-            yield from _paths(value, (*path, key))
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            yield from _paths(value, (*path, index))
 
 
 @st.composite
