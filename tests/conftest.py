@@ -39,8 +39,9 @@ def migrate_database(url: str) -> None:
 
 @pytest.fixture
 def settings(tmp_path) -> Settings:
-    return Settings(database_url=f"sqlite:///{tmp_path / 'cds.db'}", pseudonym_secret=TEST_PSEUDONYM_SECRET,
-                    admin_token=TEST_ADMIN_TOKEN)
+    # the in-process test clients call http://testserver: a Host the development profile must be told about
+    return Settings(database_url=f"sqlite:///{tmp_path / 'cds.db'}", allowed_hosts=["testserver"],
+                    pseudonym_secret=TEST_PSEUDONYM_SECRET, admin_token=TEST_ADMIN_TOKEN)
 
 
 TEST_PSEUDONYM_SECRET = "test-pseudonym-secret-0123456789"

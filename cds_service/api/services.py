@@ -24,12 +24,14 @@ from cds_service.metrics.registry import record_auth_rejection, record_call, rec
 from cds_service.pipeline import HookResult, StageError
 from cds_service.storage.records import FeedbackRecord, IssuedCard, save_issued_cards
 from cds_service.storage.suppress import SaveFeedback, active_suppressions, patient_key, user_key
-from cds_service.storage.writer import log_failure
 
 log = logging.getLogger("cds_service.api")
 
 FEEDBACK_WRITE_TIMEOUT = 5.0
+ISSUED_WRITE_TIMEOUT = 2.0
 NO_STORE = {"Cache-Control": "no-store"}  # cards carry patient data
+# discovery changes only with a new release; private: in production it is an authenticated answer
+DISCOVERY_CACHE = {"Cache-Control": "private, max-age=300"}
 MAX_COMMENT = 2000
 
 
@@ -53,7 +55,7 @@ def _service(request: Request) -> ServiceDefinition:
 
 async def discovery(request: Request) -> Response:
     await authenticate(request)
-    return Response(request.app.state.discovery_body, media_type=JSON)
+    return Response(request.app.state.discovery_body, media_type=JSON, headers=DISCOVERY_CACHE)
 
 
 async def call_service(request: Request) -> Response:
@@ -105,7 +107,7 @@ async def call_service(request: Request) -> Response:
         done(500, "error")
         raise ApiError(500, f"An internal error occurred ({exc.stage}).", code="exception") from None
     user = user_key(state.pseudonym_secret, scope, hook_request.context.get("userId"))
-    _record_cards(request, service, hook_request.hook_instance_key, result, patient, user)
+    await _record_cards(request, service, hook_request.hook_instance_key, result, patient, user)
     record_cards(
         service.id,
         ((card.source.topic.code if card.source.topic else None, card.indicator) for card in result.cards),
@@ -129,11 +131,20 @@ async def _suppressed(request: Request, patient: str) -> frozenset[str]:
     return frozenset(found)
 
 
-def _record_cards(
+async def _record_cards(
     request: Request, service: ServiceDefinition, hook_instance: str, result: HookResult,
     patient: str | None = None, user: str | None = None,
 ) -> None:
-    """Queue the issued-card records (pseudonymised keys only); never delays or fails the response."""
+    """Write the issued-card records (pseudonymised patient and user keys, never ids) before the
+    answer leaves.
+
+    Every card a client has seen is then on record when its feedback comes (the feedback loop finds
+    a snoozed card's call by it), also after a crash. The writer commits the records of calls that
+    arrive while a commit runs together in the next one (group commit), so concurrent calls share
+    commits instead of queueing one each. A write that fails or takes longer than
+    :data:`ISSUED_WRITE_TIMEOUT` is logged and the cards are still answered: withholding safety
+    cards because the database is down would be worse than a card without a record.
+    """
     if not result.cards:
         return
     state = request.app.state
@@ -153,7 +164,10 @@ def _record_cards(
         )
         for card in result.cards
     ]
-    log_failure(state.writer.submit(save_issued_cards(cards)), "issued cards")
+    try:
+        await state.writer.run(save_issued_cards(cards), timeout=ISSUED_WRITE_TIMEOUT)
+    except Exception as exc:
+        log.error("issued cards not stored: %s", type(exc).__name__, extra={"service": service.id})
 
 
 async def feedback(request: Request) -> Response:
