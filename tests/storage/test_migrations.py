@@ -14,7 +14,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import func, insert, inspect, select
+from sqlalchemy import func, insert, inspect, select, text
 
 from cds_service.auth.replay import jwt_replay
 from cds_service.storage.db import create_db_engine, feedback, metadata
@@ -104,3 +104,25 @@ def test_concurrent_starters_migrate_once(database_url):
     done = sorted(out.split()[2].rstrip(":") for out, _ in outputs)  # "database URL <done>: at revision N"
     assert done.count("current") == 3, outputs
     assert all(f"at revision {head_revision()}" in out for out, _ in outputs)
+
+
+def test_a_database_at_the_baseline_keeps_its_rows_through_0002(engine):
+    """Revision 0002 (feedback loop) adds the keys and indicator to existing issued cards (empty for
+    cards issued before it), the suppressions and the secret table; nothing is lost."""
+    from cds_service.storage.db import issued_cards
+
+    with engine.begin() as conn:
+        command.upgrade(alembic_config(conn), "0001")
+        conn.execute(insert(feedback), ROW)
+        conn.execute(  # the baseline's columns only (the table object already has 0002's)
+            text("INSERT INTO issued_cards (card_uuid, service_id, recommendation, hook_instance, issued_at) "
+                 "VALUES (:u, :s, 'vitd-status', 'h', :t)"),
+            {"u": ROW["card_uuid"], "s": ROW["service_id"], "t": NOW},
+        )
+    assert upgrade(engine) == "upgraded"
+    assert differences(engine) == []
+    with engine.connect() as conn:
+        card = conn.execute(select(issued_cards)).mappings().one()
+        assert card["recommendation"] == "vitd-status" and card["patient_key"] is None and card["indicator"] is None
+        assert conn.execute(select(func.count()).select_from(feedback)).scalar() == 1
+        assert {"suppressions", "service_secrets"} <= set(inspect(conn).get_table_names())
