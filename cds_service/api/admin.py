@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import csv
-import hmac
 import io
 from datetime import date, timedelta
 
@@ -23,7 +22,7 @@ from starlette.responses import Response
 
 from cds_service.api.analytics_page import render_page
 from cds_service.api.errors import ApiError
-from cds_service.auth.profile import is_loopback_peer
+from cds_service.auth.profile import bearer_matches, is_loopback_peer
 from cds_service.cards.render import OVERRIDE_CODES
 from cds_service.storage.analytics import Filters, table, weekly
 from cds_service.storage.audit import FORMATS, export_text
@@ -35,11 +34,6 @@ PAGE_HEADERS = {
     "Cache-Control": "no-store",
 }
 DATA_HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
-
-
-def bearer_matches(request: Request, token: str) -> bool:
-    scheme, _, given = request.headers.get("authorization", "").partition(" ")
-    return scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), token.encode())
 
 
 def require_admin(request: Request) -> None:

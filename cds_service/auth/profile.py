@@ -9,6 +9,7 @@ and requires a valid JWT on every call.
 
 from __future__ import annotations
 
+import hmac
 import ipaddress
 from collections.abc import Sequence
 from typing import Any
@@ -50,6 +51,12 @@ def is_loopback_peer(request: Request) -> bool:
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
         address = address.ipv4_mapped
     return address.is_loopback
+
+
+def bearer_matches(request: Request, token: str) -> bool:
+    """True if the request carries ``Authorization: Bearer <token>`` (constant-time comparison)."""
+    scheme, _, given = request.headers.get("authorization", "").partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), token.encode())
 
 
 def is_loopback_name(name: str) -> bool:
