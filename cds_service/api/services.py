@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import Annotated
 
+from fastapi import Path
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -25,6 +27,7 @@ from cds_service.storage.writer import log_failure
 log = logging.getLogger("cds_service.api")
 
 FEEDBACK_WRITE_TIMEOUT = 5.0
+ServiceId = Annotated[str, Path(description="a service id from discovery, e.g. bone-health-patient-view")]
 NO_STORE = {"Cache-Control": "no-store"}  # cards carry patient data
 MAX_COMMENT = 2000
 
@@ -39,8 +42,8 @@ async def authenticate(request: Request) -> AuthContext:
         ) from None
 
 
-def _service(request: Request) -> ServiceDefinition:
-    service = request.app.state.catalogue.get(request.path_params["service_id"])
+def _service(request: Request, service_id: str) -> ServiceDefinition:
+    service = request.app.state.catalogue.get(service_id)
     if service is None:
         raise ApiError(404, "No CDS service with this id; see GET /cds-services.")
     return service
@@ -51,10 +54,10 @@ async def discovery(request: Request) -> Response:
     return Response(request.app.state.discovery_body, media_type=JSON)
 
 
-async def call_service(request: Request) -> Response:
+async def call_service(request: Request, service_id: ServiceId) -> Response:
     started = time.perf_counter()
     state = request.app.state
-    service = _service(request)
+    service = _service(request, service_id)
     auth = await authenticate(request)
     body = await read_json_object(request, state.settings.max_body_bytes)
     hook_request = parse_hook_request(body, service.hook, service.prefetch.keys())
@@ -113,7 +116,7 @@ def _record_cards(request: Request, service: ServiceDefinition, hook_instance: s
     log_failure(state.writer.submit(save_issued_cards(cards)), "issued cards")
 
 
-async def feedback(request: Request) -> Response:
+async def feedback(request: Request, service_id: ServiceId) -> Response:
     """Store feedback on issued cards (CDS Hooks 2.0); the same feedback sent again is stored once.
 
     ``overrideReason.userComment`` is free text typed by the clinician and may name the patient or
@@ -122,7 +125,7 @@ async def feedback(request: Request) -> Response:
     error; treat the feedback table as containing patient data (access, backups, retention).
     """
     state = request.app.state
-    service = _service(request)
+    service = _service(request, service_id)
     await authenticate(request)
     body = await read_json_object(request, state.settings.max_body_bytes)
     items = parse_feedback(body).feedback
