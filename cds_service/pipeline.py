@@ -26,7 +26,7 @@ import orjson
 from cds_service.api.catalogue import Catalogue, ServiceDefinition
 from cds_service.api.models import HookRequest
 from cds_service.auth.base import AuthContext
-from cds_service.cards.model import Card, CdsResponse, dump_response
+from cds_service.cards.model import Card, CdsResponse, dump_json
 from cds_service.cards.render import render_cards
 from cds_service.facts.build import build_facts
 from cds_service.fhir.data import ResolvedData
@@ -130,7 +130,7 @@ class Pipeline:
                     extra_codings=self.extra_codings,
                 )
             )
-            body = orjson.dumps(dump_response(CdsResponse(cards=cards)))
+            body = dump_json(CdsResponse(cards=cards))
         except Exception as exc:
             raise StageError("cards", exc) from exc
         timings["cards"] = _ms(mark)

@@ -81,7 +81,7 @@ def _source_and_links(code: str, knowledge: Knowledge, cat: Catalogue) -> tuple[
     if found is None:
         if len(cache) >= _MAX_SOURCES:
             cache.clear()
-        links = (Link(label=cat.text("link.guideline"), url=knowledge.guideline_url),) if knowledge.guideline_url else ()
+        links = (Link(label=cat.text("link.guideline"), url=knowledge.guideline_url, type="absolute"),) if knowledge.guideline_url else ()
         source = Source(label=knowledge.guideline_title, url=knowledge.guideline_url, topic=topic(code, knowledge, cat))
         found = cache[(code, cat)] = (source, links)
     return found

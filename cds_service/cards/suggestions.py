@@ -154,7 +154,7 @@ def service_request(knowledge: Knowledge, order: LabOrderProposal, cat: Catalogu
 
 def _lab_action(knowledge: Knowledge, order: LabOrderProposal, cat: Catalogue, patient_id: str) -> Action:
     key = "action.create-lab-order" if order.lab == "lab-25ohd" else f"action.create-lab-order.{order.lab}"
-    return Action.with_pruned_resource(
+    return Action(
         type="create", description=cat.text(key), resource=service_request(knowledge, order, cat, patient_id)
     )
 
@@ -171,7 +171,7 @@ def build_suggestions(
     proposals = [p for p in rec.proposals if p.nutrient in knowledge.nutrients and knowledge.nutrients[p.nutrient].proposable]
     if proposals:
         actions = [
-            Action.with_pruned_resource(
+            Action(
                 type="create",
                 description=cat.text(Line("action.create-medication", {"nutrient": lines.nutrient_name(p.nutrient)})),
                 resource=medication_request(knowledge, p, cat, patient_id, extra_codings),
