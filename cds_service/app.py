@@ -28,6 +28,7 @@ from cds_service import __version__
 from cds_service.api.catalogue import build_catalogue
 from cds_service.api.docs import add_docs, home_router
 from cds_service.api.errors import ApiError, error_response
+from cds_service.api.guideline import build_pages
 from cds_service.api.middleware import middleware
 from cds_service.api.openapi import build_openapi
 from cds_service.api.routes import router
@@ -98,6 +99,7 @@ def create_app(
         loaded = knowledge if knowledge is not None else _knowledge(settings)
         site_codings = load_site_codings(settings.site_codings_file, loaded)
         catalogue = build_catalogue(loaded)
+        guideline_pages = build_pages(loaded)
         engine = create_db_engine(settings.database_url)
         create_tables(engine)
         writer = Writer(engine)
@@ -125,6 +127,7 @@ def create_app(
             )
             if warm_up:
                 await state.pipeline.warm_up()
+            state.guideline_pages = guideline_pages
             state.knowledge = loaded
             if serving:
                 tune_gc()
@@ -132,6 +135,7 @@ def create_app(
             yield
         finally:
             state.knowledge = None
+            state.guideline_pages = None
             if authenticator is not None:
                 await authenticator.aclose()
             await client.aclose()

@@ -78,8 +78,10 @@ class Pipeline:
         *,
         auth: AuthContext = AuthContext(),
         language: str = "nl",
+        guideline_page: str | None = None,
     ) -> HookResult:
-        """Answer one validated hook request for ``service``."""
+        """Answer one validated hook request for ``service``; ``guideline_page``: the absolute URL of
+        the service's guideline page, linked from every card."""
         timings: dict[str, float] = {}
         started = time.perf_counter()
         fhir_server = request.fhirServer
@@ -127,7 +129,7 @@ class Pipeline:
             cards = tuple(
                 render_cards(
                     recommendations, self.knowledge, language=language, patient_id=request.patient_id,
-                    extra_codings=self.extra_codings,
+                    extra_codings=self.extra_codings, guideline_page=guideline_page,
                 )
             )
             body = dump_json(CdsResponse(cards=cards))

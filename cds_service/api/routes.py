@@ -13,6 +13,8 @@ from fastapi import APIRouter
 from starlette.responses import Response
 
 from cds_service.api import openapi as doc
+from cds_service.api.guideline import PATH as GUIDELINE_PATH
+from cds_service.api.guideline import guideline
 from cds_service.api.health import healthz, readyz
 from cds_service.api.models import FeedbackRequest, HookRequest
 from cds_service.api.schemas import Discovery, Health, Ready
@@ -78,4 +80,22 @@ _get(
     tags=["Operations"],
     summary="Readiness: knowledge loaded and database reachable",
     responses={**doc.ok(Ready, "Ready."), **doc.errors(503)},
+)
+_get(
+    GUIDELINE_PATH,
+    guideline,
+    tags=["Pages"],
+    summary="The guideline page every card links to (HTML, Dutch or English)",
+    openapi_extra={
+        "parameters": [
+            {
+                "name": "lang",
+                "in": "query",
+                "required": False,
+                "description": "page language; else Accept-Language, else the configured default",
+                "schema": {"type": "string", "enum": ["nl", "en"]},
+            }
+        ]
+    },
+    responses={200: {"description": "The page.", "content": {"text/html": {}}}, **doc.errors(503)},
 )

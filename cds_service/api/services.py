@@ -13,6 +13,7 @@ from starlette.responses import Response
 from cds_service.api.body import read_json_object
 from cds_service.api.catalogue import ServiceDefinition
 from cds_service.api.errors import JSON, ApiError
+from cds_service.api.guideline import guideline_page_url
 from cds_service.api.language import negotiate_language
 from cds_service.api.middleware import where
 from cds_service.api.models import parse_feedback, parse_hook_request
@@ -75,7 +76,9 @@ async def call_service(request: Request, service_id: ServiceId) -> Response:
         )
 
     try:
-        result: HookResult = await state.pipeline.call(service, hook_request, auth=auth, language=language)
+        result: HookResult = await state.pipeline.call(
+            service, hook_request, auth=auth, language=language, guideline_page=guideline_page_url(request)
+        )
     except ForbiddenFhirServer:
         done(403, "forbidden-fhir-server")
         raise ApiError(403, "The fhirServer is not allowed for this client.", code="forbidden") from None

@@ -9,16 +9,25 @@ A missing key or parameter never raises: the key (or ``?``) is shown instead and
 A key with a ``<key>.same`` variant is rendered with that variant when its ``display`` parameter (the
 record's text) only repeats its ``kind`` parameter in this language, so a line never reads
 "Osteoporose: Osteoporose".
+
+Numbers and plurals follow the language's CLDR rules through Babel: a number is written with the
+language's decimal and group separators ("2,84" and "1.000" in Dutch), and a placeholder with a
+format spec names a plural message, ``{days:day}`` -> ``plural.day.one`` / ``plural.day.other``
+with ``{n}`` the number ("1 dag", "2 dagen"), so no template needs a hand-made "(s)".
 """
 
 from __future__ import annotations
 
 import json
 import re
+from decimal import ROUND_HALF_EVEN, Decimal
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+
+from babel import Locale
+from babel.numbers import parse_pattern
 
 from cds_service.knowledge.model import normalize_text
 from cds_service.rules.model import Line
@@ -36,6 +45,27 @@ def escape_markdown(text: str) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
 
 
+NUMBER_PATTERN = parse_pattern("#,##0.##")  # grouping, at most two decimals (as the cards always had)
+_CENT = Decimal("0.01")
+
+
+class _Number(str):
+    """A formatted number that can also be formatted as a plural message: ``{days:day}``."""
+
+    __slots__ = ("catalogue", "raw")
+
+    def __new__(cls, text: str, catalogue: "Catalogue", raw: float) -> "_Number":
+        obj = super().__new__(cls, text)
+        obj.catalogue = catalogue
+        obj.raw = raw
+        return obj
+
+    def __format__(self, spec: str) -> str:
+        if not spec:
+            return str(self)
+        return self.catalogue.plural(spec, self.raw, str(self))
+
+
 class _Params(dict):
     def __missing__(self, key: str) -> str:
         return "?"
@@ -49,6 +79,9 @@ class Catalogue:
         self.messages = messages
         self._plain: dict[str, str] = {}  # key -> text of lines without parameters (half of all)
         self._lines: dict[tuple, str] = {}  # (key, markdown, frozen params) -> text, bounded
+        self.locale = Locale.parse(language)
+        symbols = self.locale.number_symbols[self.locale.default_numbering_system]
+        self._separators = str.maketrans({",": symbols["group"], ".": symbols["decimal"]})
 
     def has(self, key: str) -> bool:
         return key in self.messages
@@ -80,7 +113,7 @@ class Catalogue:
         template = self.messages.get(key)
         if template is None:
             return key
-        values = _Params({k: self.value(v, markdown=markdown) for k, v in params.items()})
+        values = _Params({k: self._param(v, markdown) for k, v in params.items()})
         if "kind" in values and "display" in values:
             same = self.messages.get(f"{key}.same")
             if same is not None and _repeats(values["kind"], values["display"]):
@@ -89,6 +122,20 @@ class Catalogue:
             return template.format_map(values)
         except (ValueError, IndexError, AttributeError, KeyError):  # a broken template: show it raw
             return template
+
+    def _param(self, value: Any, markdown: bool) -> str:
+        """A template parameter: numbers keep their value, for plural format specs."""
+        cls = value.__class__
+        if cls is int or cls is float:
+            return _Number(self.number(value), self, value)
+        return self.value(value, markdown=markdown)
+
+    def plural(self, name: str, count: float, text: str | None = None) -> str:
+        """``plural.<name>.<CLDR form>`` with ``{n}`` the formatted count ("2 dagen")."""
+        form = self.locale.plural_form(abs(count))
+        template = self.messages.get(f"plural.{name}.{form}") or self.messages.get(f"plural.{name}.other")
+        number = self.number(count) if text is None else text
+        return template.replace("{n}", number) if template else f"{number} {name}"
 
     def value(self, value: Any, *, markdown: bool = False) -> str:
         """Format one parameter value."""
@@ -117,10 +164,20 @@ class Catalogue:
         return escape_markdown(text) if markdown else text
 
     def number(self, value: float) -> str:
-        if float(value).is_integer():
+        """The number in this language: up to 2 decimals, with the language's CLDR decimal and group
+        symbols from Babel ("1.234,5" in Dutch, "1,234.5" in English).
+
+        The same text as Babel's ``#,##0.##`` pattern (``NUMBER_PATTERN``; a test compares them over
+        a range of values) at about 1 µs instead of 20-40 µs: numbers are most parameters of the
+        lines on a card, and the pattern alone doubled the cards stage of a call (measured on the
+        golden patients: 0.66 against 0.35 ms a patient).
+        """
+        if float(value).is_integer() and -1000 < value < 1000:
             return str(int(value))
-        text = f"{value:.2f}".rstrip("0").rstrip(".")
-        return text.replace(".", self.messages.get("format.decimal", "."))
+        text = f"{Decimal(repr(float(value))).quantize(_CENT, ROUND_HALF_EVEN):,f}"
+        if "." in text:
+            text = text.rstrip("0").rstrip(".")
+        return text.translate(self._separators)
 
     def join(self, items: list[str]) -> str:
         if len(items) <= 1:

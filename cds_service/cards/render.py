@@ -3,6 +3,11 @@
 Every text comes from the message catalogues (``messages/<lang>.json``). The detail is GitHub
 Markdown in fixed sections: the facts used, advice (guideline doses with evidence dots, notes),
 already taken, not proposed and why, what could not be checked, and a footer with the rule version.
+
+Every card links to the guideline page the service serves (``GET /guideline``, in the card's
+language), where the background that is the same for every patient lives (decision 16), and to the
+other guidelines its recommendation names (``Recommendation.references``, e.g. the NHG guideline on
+fracture prevention). The page's absolute URL comes from the caller (the API knows the public base).
 """
 
 from __future__ import annotations
@@ -44,17 +49,25 @@ def render_cards(
     language: str,
     patient_id: str,
     extra_codings: ExtraCodings | None = None,
+    guideline_page: str | None = None,
 ) -> list[Card]:
-    """One card per recommendation. ``extra_codings``: site orderable codings per nutrient id."""
+    """One card per recommendation. ``extra_codings``: site orderable codings per nutrient id;
+    ``guideline_page``: the absolute URL of this service's ``/guideline`` page (linked from every card)."""
     cat = catalogue(pick_language(language))
-    return [render_card(rec, knowledge, cat, patient_id, extra_codings) for rec in recommendations]
+    return [render_card(rec, knowledge, cat, patient_id, extra_codings, guideline_page) for rec in recommendations]
 
 
 def render_card(
-    rec: Recommendation, knowledge: Knowledge, cat: Catalogue, patient_id: str, extra_codings: ExtraCodings | None = None
+    rec: Recommendation,
+    knowledge: Knowledge,
+    cat: Catalogue,
+    patient_id: str,
+    extra_codings: ExtraCodings | None = None,
+    guideline_page: str | None = None,
 ) -> Card:
     suggestions = build_suggestions(rec, knowledge, cat, patient_id, extra_codings)
     source, links = _source_and_links(rec.code, knowledge, cat)
+    links = card_links(rec.references, knowledge, cat, guideline_page, links)
     return Card(
         summary=_summary(cat.text(rec.summary)),
         detail=detail(rec, knowledge, cat),
@@ -87,6 +100,25 @@ def _source_and_links(code: str, knowledge: Knowledge, cat: Catalogue) -> tuple[
     return found
 
 
+def card_links(
+    references: tuple[str, ...], knowledge: Knowledge, cat: Catalogue, page: str | None, source: tuple[Link, ...] = ()
+) -> tuple[Link, ...]:
+    """The guideline page in the card's language, the ``source`` links (the guideline itself, when
+    the knowledge has its URL), then each referenced guideline the knowledge has."""
+    links = [Link(label=cat.text("link.guideline-page"), url=guideline_page_url(page, cat.language), type="absolute")] if page else []
+    links += source
+    for reference in references:
+        url = knowledge.references.get(reference)
+        if url:
+            links.append(Link(label=cat.text(f"link.{reference}"), url=url, type="absolute"))
+    return tuple(links)
+
+
+def guideline_page_url(page: str, language: str) -> str:
+    """The page in one language: ``?lang=`` wins over the browser's Accept-Language."""
+    return f"{page}?lang={language}"
+
+
 def topic(code: str, knowledge: Knowledge, cat: Catalogue) -> Coding:
     known = knowledge.recommendations.get(code)
     display = known.display if known is not None else cat.text(f"topic.{code}")
@@ -112,10 +144,17 @@ def _section(cat: Catalogue, heading: str, items: Iterable[str]) -> list[str]:
     return [f"**{cat.text(heading)}**", "", *(f"- {i}" for i in items), ""]
 
 
+def _reason(reasons: list[Line]) -> Line:
+    return reasons[0] if len(reasons) == 1 else Line("withheld.reasons", {"reasons": reasons})
+
+
 def detail(rec: Recommendation, knowledge: Knowledge, cat: Catalogue) -> str:
     md = lambda line: cat.text(line, markdown=True)  # noqa: E731
+    reasons: dict[str, list[Line]] = {}  # one line per nutrient not proposed, its reasons joined
+    for w in rec.withheld:
+        reasons.setdefault(w.nutrient, []).append(w.reason)
     withheld = [
-        md(Line("withheld.item", {"nutrient": lines.nutrient_name(w.nutrient), "reason": w.reason})) for w in rec.withheld
+        md(Line("withheld.item", {"nutrient": lines.nutrient_name(n), "reason": _reason(r)})) for n, r in reasons.items()
     ]
     parts = [
         *_section(cat, "heading.facts", map(md, rec.facts)),

@@ -138,6 +138,15 @@ def _guideline(plan: dict[str, Any]) -> tuple[str, str | None]:
     raise KnowledgeError(f"PlanDefinition/{PLAN_DEFINITION_ID}: needs a documentation relatedArtifact")
 
 
+def _references(plan: dict[str, Any]) -> dict[str, str]:
+    """Other guidelines the cards link to where they apply (``relatedArtifact`` with a label and url)."""
+    out = {}
+    for artifact in plan.get("relatedArtifact") or ():
+        if artifact.get("type") != "documentation" and artifact.get("label") and artifact.get("url"):
+            out[artifact["label"]] = artifact["url"]
+    return out
+
+
 def load_knowledge(directory: Path | None = None) -> Knowledge:
     """Read and check the artifacts in ``directory`` (default :data:`DEFAULT_DIR`)."""
     resources = read_resources(Path(directory) if directory is not None else DEFAULT_DIR)
@@ -162,4 +171,5 @@ def load_knowledge(directory: Path | None = None) -> Knowledge:
         recommendation_system=system,
         recommendations=MappingProxyType(recs),
         glucocorticoids=build_glucocorticoids(_get(resources, "ValueSet", "glucocorticoid-systemic")),
+        references=MappingProxyType(_references(plan)),
     )

@@ -290,6 +290,7 @@ class Knowledge:
     recommendations: Mapping[str, RecommendationCode] = field(default_factory=dict)
     glucocorticoids: tuple[GlucocorticoidIngredient, ...] = ()  # prednisolone equivalence per ingredient
     lab_orders: Mapping[str, LabOrderTemplate] = field(default_factory=dict)  # lab id -> order template
+    references: Mapping[str, str] = field(default_factory=dict)  # PlanDefinition.relatedArtifact label -> url
 
     def vs(self, name: str) -> CodeSet:
         return self.value_sets[name]

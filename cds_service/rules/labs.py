@@ -107,7 +107,7 @@ def vitd_status(ctx: RuleContext) -> list[Recommendation]:
         return []
     facts = [lines.vitd_line(result)]
     if result.unit_flagged:
-        facts.append(Line("fact.lab.unit-flagged", {"unit": result.original_unit or "?"}))
+        facts.append(Line("fact.lab.unit-flagged", {"unit": lines.lab_unit(result.original_unit)}))
     if on_vitd:
         facts.append(lines.medication_line("fact.taking-vitd", on_vitd))
     nmol = round(result.value, 1) if result.value is not None else None

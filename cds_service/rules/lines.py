@@ -21,6 +21,20 @@ MASS_UNITS = frozenset({"ng/ml", "ug/l", "μg/l", "mcg/l"})
 
 UNIT_KEYS = {"ug": "unit.ug", "mg": "unit.mg", "[iU]": "unit.iu"}
 
+# A lab result's unit as recorded (UCUM code or text, folded, spaces removed) -> the catalogue's one
+# spelling of it in the card's language ("nmol/l" in Dutch, "nmol/L" in English, whatever the lab
+# wrote). A unit not listed is shown as recorded.
+LAB_UNIT_KEYS = {
+    "nmol/l": "unit.nmol-l",
+    "pmol/l": "unit.pmol-l",
+    "ng/ml": "unit.ng-ml",
+    "ug/l": "unit.ug-l",
+    "μg/l": "unit.ug-l",
+    "mcg/l": "unit.ug-l",
+    "mmol/l": "unit.mmol-l",
+    "mg/dl": "unit.mg-dl",
+}
+
 IU_PER_UG_VITAMIN_D = 40  # 1 microgram cholecalciferol = 40 IU (a unit conversion, not guideline content)
 
 
@@ -52,6 +66,14 @@ def nutrient_name(nutrient: str) -> Line:
 def unit(code: str) -> Line | str:
     """A UCUM unit as a localisable line where the catalogue has one, else the code itself."""
     return Line(UNIT_KEYS[code]) if code in UNIT_KEYS else code
+
+
+def lab_unit(text: str | None) -> Line | str:
+    """A recorded lab unit in the card language's spelling where it is a known one, else as recorded."""
+    if not text:
+        return "?"
+    key = LAB_UNIT_KEYS.get(fold(text).replace(" ", ""))
+    return Line(key) if key else text
 
 
 def dots(count: int) -> str:
@@ -92,7 +114,7 @@ def vitd_line(result: LabResult) -> Line:
     params = {
         "date": result.effective.date() if result.effective else None,
         "value": result.original_value,
-        "unit": result.original_unit or "?",
+        "unit": lab_unit(result.original_unit),
         "nmol": round(result.value, 1) if result.value is not None else None,
     }
     if result.value is None:
@@ -108,7 +130,7 @@ def calcium_line(result: LabResult) -> Line:
     params = {
         "date": result.effective.date() if result.effective else None,
         "value": result.original_value,
-        "unit": result.original_unit or "?",
+        "unit": lab_unit(result.original_unit),
         "mmol": round(result.value, 2),
     }
     if result.corrected:
@@ -132,7 +154,7 @@ def lab_line(result: LabResult) -> Line:
             "test": Line(f"lab.{result.test}"),
             "date": result.effective.date() if result.effective else None,
             "value": result.original_value,
-            "unit": result.original_unit or "?",
+            "unit": lab_unit(result.original_unit),
             "problem": Line(f"problem.{result.problem or 'implausible'}"),
         },
     )

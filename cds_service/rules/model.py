@@ -83,3 +83,4 @@ class Recommendation:
     proposal_labs: tuple[LabOrderProposal, ...] = ()  # ordered with the proposed supplements (decision 14)
     delete_orders: tuple[str, ...] = ()  # draft order ids ("MedicationRequest/x") to remove (order hooks)
     rule: str = ""  # rule function name, for logs and the detail footer
+    references: tuple[str, ...] = ()  # other guidelines the card links to (knowledge.references labels)

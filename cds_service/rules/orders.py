@@ -19,7 +19,7 @@ from cds_service.rules.context import RuleContext
 from cds_service.rules.dose_checks import dose_totals
 from cds_service.rules.model import Category, Line, Recommendation, Severity
 from cds_service.rules.order_labs import vitd_order_above_target, vitd_order_check, vitd_recheck_early
-from cds_service.rules.proposals import bone_supplements
+from cds_service.rules.proposals import NHG_FRACTURE_PREVENTION, NO_BONE_DRUG, bone_supplements
 from cds_service.rules.safety import SAFETY_RULES, missing_domains, unchecked_line
 from cds_service.rules.scope import ORDER_HOOKS, current, in_scope, scoped
 
@@ -86,16 +86,16 @@ def gc_bone_protection(ctx: RuleContext) -> list[Recommendation]:
         return []
     card = cards[0]
     injected = [lines.indication_line(i) for i in added]
-    drug = ", ".join(dict.fromkeys(lines.source_label(d.source) for d in drafts))
     return [
         replace(
             card,
             code="gc-bone-protection",
-            summary=Line("summary.gc-bone-protection", {"drug": drug}),
+            summary=Line("summary.gc-bone-protection"),
             facts=(*(gc_line(d, ctx) for d in drafts), Line("fact.gc-no-bone-protection"),
                    *(f for f in card.facts if f not in injected)),
-            advice=(Line("advice.gc-drug-treatment-first"), *(a for a in card.advice if a.key != "advice.drug-treatment")),
+            advice=(Line("advice.gc-drug-treatment-first"), *(a for a in card.advice if a.key != NO_BONE_DRUG)),
             rule="gc_bone_protection",
+            references=(NHG_FRACTURE_PREVENTION,),
         )
     ]
 

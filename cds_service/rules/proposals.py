@@ -154,6 +154,7 @@ def bone_supplements(ctx: RuleContext) -> list[Recommendation]:
             unchecked=tuple(unchecked),
             proposal_labs=labs,
             rule="bone_supplements",
+            references=(NHG_FRACTURE_PREVENTION,) if any(a.key == NO_BONE_DRUG for a in advice) else (),
         )
     ]
 
@@ -192,25 +193,43 @@ def _refs(references: list[str | None]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(r for r in references if r))
 
 
+# Decision 16: osteoporosis, a fragility fracture or high-dose long-term glucocorticoids, and no
+# osteoporosis drug in the record: one line that asks to check drug treatment (NHG), with its link.
+DRUG_CHECK_KINDS = frozenset({IndicationKind.OSTEOPOROSIS, IndicationKind.FRAGILITY_FRACTURE})
+NO_BONE_DRUG = "advice.no-bone-drug"
+NHG_FRACTURE_PREVENTION = "nhg-fracture-prevention"  # knowledge.references label
+
+
+def bone_drug_check(ctx: RuleContext) -> bool:
+    """Whether the card asks to check fracture-risk assessment and drug treatment (decision 16).
+
+    Only when the medication list arrived: "none found" must mean the record has none.
+    """
+    if not ctx.known(Domain.MEDICATIONS) or current_uses(ctx, "bone-drug"):
+        return False
+    if any(i.kind in DRUG_CHECK_KINDS for i in ctx.indications):
+        return True
+    gc = ctx.facts.glucocorticoids
+    enabled = "glucocorticoids" not in ctx.config.disabled_triggers
+    return bool(gc is not None and gc.long_term and gc.high_dose and enabled)
+
+
 def _advice(ctx: RuleContext, proposed: set[str], soy: bool, taken: frozenset[str] = frozenset()) -> list[Line]:
+    """This patient's advice only (decision 16): the dose of each proposed nutrient (vitamin K2's
+    with its unit note, decision 4), the VKA line with every K2 proposal, the 25(OH)D check with
+    vitamin D, why not soy for a man, the notes on this patient's medication, and the drug-treatment
+    check. What is the same for every patient (using them together, evidence, ipriflavone, protein,
+    supplements next to drug treatment) is on the guideline page the card links to."""
     nutrients = ctx.knowledge.nutrients
-    advice = [Line("advice.together")]
-    advice += [lines.dose_line(nutrients[n]) for n in (*CORE, SOY) if n in proposed]
+    advice = [lines.dose_line(nutrients[n]) for n in (*CORE, SOY) if n in proposed]
     if "vitamin-k2" in proposed:
-        k2 = nutrients["vitamin-k2"]
-        printed = lines.printed_amount(k2)
-        advice.append(Line("advice.k2-unit", {"printed": printed}) if printed else Line("advice.k2-unit.noprint"))
         advice.append(Line("advice.k2-no-vka"))
     if "vitamin-d" in proposed:
         weeks = int(ctx.param("vitd-check-after-days")) // 7
-        advice += [Line("advice.vitd-check-after", {"weeks": weeks}), target_line(ctx.knowledge)]
+        advice.append(Line("advice.vitd-check", {"weeks": weeks, **target_line(ctx.knowledge).params}))
     if ctx.facts.sex is Sex.MALE:
         advice.append(Line("advice.soy-men"))
-    elif soy and SOY in proposed:
-        advice.append(Line("advice.soy-women"))
-    ipriflavone = nutrients.get("ipriflavone")
-    printed = lines.printed_amount(ipriflavone) if ipriflavone else None
-    advice.append(Line("advice.ipriflavone-info", {"printed": printed}) if printed else Line("advice.ipriflavone-info.noprint"))
     advice += proposal_notes(ctx, proposed, taken)
-    advice += [Line("advice.evidence-note"), Line("advice.protein"), Line("advice.drug-treatment")]
+    if bone_drug_check(ctx):
+        advice.append(Line(NO_BONE_DRUG))
     return advice

@@ -82,6 +82,73 @@ def test_every_summary_fits_with_long_parameters(lang):
         assert len(text) <= MAX_SUMMARY, (lang, key, len(text), text)
 
 
+# What a summary may hold: numbers, dates and the catalogue's own words, never free text from the
+# record (decision 16: a long order or condition text must not push the point past 140 characters).
+SUMMARY_PARAMS = {"nmol", "mmol", "date", "weeks", "count", "limit", "nutrients", "nutrient", "condition", "group",
+                  "value", "unit", "egfr"}
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_summaries_take_no_free_text_from_the_record(lang):
+    messages = load_messages(lang)
+    for key in (k for k in messages if k.startswith("summary.")):
+        assert fields(messages[key]) <= SUMMARY_PARAMS, (key, fields(messages[key]) - SUMMARY_PARAMS)
+
+
+def specs(template: str) -> set[str]:
+    return {spec for _, name, spec, _ in string.Formatter().parse(template) if name and spec}
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_plurals_come_from_the_language_rules_not_hand_made(lang):
+    messages = load_messages(lang)
+    for key, template in messages.items():
+        assert "(s)" not in template and "(en)" not in template, key
+        for spec in specs(template):
+            assert f"plural.{spec}.one" in messages and f"plural.{spec}.other" in messages, (key, spec)
+    cat = catalogue(lang)
+    one, two = cat.text(Line("fact.lab-order-draft", {"date": date(2026, 1, 2), "days": 1})), cat.text(
+        Line("fact.lab-order-draft", {"date": date(2026, 1, 2), "days": 2}))
+    assert ("1 dag na" in one and "2 dagen na" in two) if lang == "nl" else ("1 day after" in one and "2 days after" in two)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_numbers_are_what_babel_writes(lang):
+    """Catalogue.number formats with Babel's CLDR symbols itself (fast); it must equal Babel's pattern."""
+    import random
+
+    from cds_service.cards.i18n import NUMBER_PATTERN
+
+    cat = catalogue(lang)
+    rng = random.Random(16)
+    values = [rng.uniform(-5000, 250000) for _ in range(3000)]
+    values += [round(rng.uniform(0, 1000), digits) for digits in (1, 2, 3) for _ in range(1000)]
+    values += [2.845, 2.835, 0.005, 0.015, 999.995, 1000, 1e6, -1234.5, 12]
+    assert [cat.number(v) for v in values] == [NUMBER_PATTERN.apply(v, cat.locale) for v in values]
+
+
+def test_numbers_follow_the_language():
+    nl, en = catalogue("nl"), catalogue("en")
+    assert [nl.value(v) for v in (1000, 2.84, 80000, 12.5, 7)] == ["1.000", "2,84", "80.000", "12,5", "7"]
+    assert [en.value(v) for v in (1000, 2.84, 80000, 12.5, 7)] == ["1,000", "2.84", "80,000", "12.5", "7"]
+    assert nl.plural("supplement", 1) == "1 supplement" and nl.plural("supplement", 3) == "3 supplementen"
+    assert en.plural("course", 1) == "1 short course" and en.plural("course", 0) == "0 short courses"
+
+
+def test_one_spelling_of_each_lab_unit_per_language():
+    from cds_service.rules.lines import lab_unit
+
+    nl, en = catalogue("nl"), catalogue("en")
+    for recorded in ("nmol/L", "nmol/l", "NMOL/L", "nmol / l"):
+        assert nl.value(lab_unit(recorded)) == "nmol/l" and en.value(lab_unit(recorded)) == "nmol/L"
+    assert en.value(lab_unit("µg/l")) == en.value(lab_unit("ug/L")) == "µg/L"
+    assert nl.value(lab_unit("mg/dL")) == "mg/dl" and en.value(lab_unit("mg/dl")) == "mg/dL"
+    assert lab_unit("IE/ml") == "IE/ml" and lab_unit(None) == "?"  # unknown: shown as recorded
+    for lang in LANGS:  # the catalogue's own texts use the same spelling
+        wrong = "nmol/L" if lang == "nl" else "nmol/l"
+        assert not [k for k, t in load_messages(lang).items() if wrong in t]
+
+
 def _walk(value):
     if isinstance(value, Line):
         yield value

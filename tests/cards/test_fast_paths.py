@@ -133,7 +133,7 @@ def test_empty_site_codings_and_reasons_are_not_added(knowledge):
 
 
 def fresh() -> Catalogue:
-    return Catalogue("en", {"n": "{x}", "d": "{x}", "l": "{x}", "list.and": " and ", "format.decimal": ","})
+    return Catalogue("nl", {"n": "{x}", "d": "{x}", "l": "{x}", "list.and": " and "})
 
 
 def test_numbers_that_are_equal_keys_render_by_their_type():

@@ -51,8 +51,8 @@ def test_language_pick(tag, lang):
 def test_dutch_is_the_default_and_english_is_available():
     nl = card("woman-68-osteoporosis", "bone-supplements", "nl")
     en = card("woman-68-osteoporosis", "bone-supplements", "en")
-    assert nl.summary == "Botgezondheid: overweeg calcium, magnesium, vitamine D, vitamine K2 en soja-isoflavonen volgens de suppletierichtlijn"
-    assert en.summary.startswith("Bone health: consider calcium, magnesium, vitamin D, vitamin K2 and soy isoflavones")
+    assert nl.summary == "Overweeg calcium, magnesium, vitamine D, vitamine K2 en soja-isoflavonen voor de botgezondheid (suppletierichtlijn)"
+    assert en.summary.startswith("Consider calcium, magnesium, vitamin D, vitamin K2 and soy isoflavones")
     assert card("woman-68-osteoporosis", "bone-supplements", "de").summary == nl.summary
     assert "Gebruikte gegevens" in nl.detail and "Facts used" in en.detail
 
@@ -102,11 +102,14 @@ def test_proposal_detail_has_facts_doses_dots_notes_and_version():
     d = c.detail
     assert "- Osteoporose (10-01-2024)\n" in d  # the record text only repeats the kind: said once
     assert "Osteoporose: Osteoporose" not in d
-    assert "Vitamine D: 20–25 microgram (800–1000 IE) per dag; bewijs ●●●" in d
-    assert "Calcium: 1000 mg per dag" in d and "bewijs ●●" in d
-    assert "45 mg zoals gedrukt geldt alleen voor menatetrenon" in d
+    assert "Vitamine D: 20–25 microgram (800–1.000 IE) per dag; bewijs ●●●" in d
+    assert "Calcium: 1.000 mg per dag in totaal, voeding meegerekend (ongeveer 300 mg per portie zuivel)" in d  # decision 17
+    assert "bewijs ●●" in d
+    assert "Vitamine K2: 45 mg per dag zoals gedrukt, past alleen bij MK-4" in d  # the one-line unit note
     assert "nooit combineren met een vitamine K-antagonist" in d
-    assert "vervangen geen fractuurrisicobeoordeling" in d and "eiwit" in d
+    assert "Geen osteoporosemiddel gevonden in het dossier" in d
+    # decision 16: the same for every patient, so on the guideline page, not on the card
+    assert "vervangen geen fractuurrisicobeoordeling" not in d and "eiwit" not in d and "Ipriflavon" not in d
     assert "regelversie 2026.11.0" in d
     assert "waarschijnlijk minder werkzaam" not in d
 
@@ -130,7 +133,7 @@ def test_lab_facts_show_date_original_unit_and_conversion():
     d = card("ngml-high-on-d", "safety-vitd-excess", "en").detail
     assert "25(OH)D on 2026-01-31: 120 ng/mL (= 299.5 nmol/L)" in d
     d = card("pmol-flagged", "vitd-status", "en").detail
-    assert "80000 pmol/L (= 80 nmol/L; converted, unit suspect)" in d
+    assert "80,000 pmol/L (= 80 nmol/L; converted, unit suspect)" in d
 
 
 def test_record_text_is_escaped_in_markdown():

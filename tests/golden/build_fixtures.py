@@ -140,6 +140,12 @@ KEYS = (
 ALL5 = ["calcium", "magnesium", "soy-isoflavones", "vitamin-d", "vitamin-k2"]
 ALL4 = ["calcium", "magnesium", "vitamin-d", "vitamin-k2"]
 
+# links every card carries (decision 16): the service's guideline page as the test client reaches it,
+# in the card's language, and the NHG guideline where the card asks to check drug treatment
+PAGE_NL = "http://testserver/guideline?lang=nl"
+PAGE_EN = "http://testserver/guideline?lang=en"
+NHG = "https://richtlijnen.nhg.org/standaarden/fractuurpreventie"
+
 
 @dataclass
 class Case:
@@ -754,6 +760,99 @@ def cases() -> list[Case]:  # noqa: PLR0915 - one entry per golden patient
              conditions=[l95(p)],
              kidney=[observation("obs-egfr", p, EGFR, days=30, value=25, unit="mL/min/1.73m2", ucum="mL/min/{1.73_m2}")]))
 
+
+    # --- decisions 16 and 17: cards read in ten seconds ---------------------------------------
+    p = "gd16a"
+    add(Case("d16a-card-in-ten-seconds-nl",
+             "F 68 L95, no supplements (nl): at most 10 bullet lines; per-patient lines only (doses, the calcium "
+             "line as a total intake with food (decision 17), the K2 unit note in its dose line, the VKA line, the "
+             "25(OH)D check, no osteoporosis drug found as a check); background on the guideline page, linked with "
+             "the NHG guideline (decision 16).",
+             f68(p), [card("bone-supplements", proposes=ALL5, max_bullets=10,
+                           detail_contains=["1.000 mg per dag in totaal, voeding meegerekend (ongeveer 300 mg per portie zuivel)",
+                                            "past alleen bij MK-4", "vitamine K-antagonist",
+                                            "Geen osteoporosemiddel gevonden in het dossier"],
+                           detail_lacks=["Ipriflavon", "eiwit", "vervangen geen", "bij voorkeur samen", "(en)"],
+                           summary_lacks=["Botgezondheid:"],
+                           links_include=[PAGE_NL, NHG])],
+             conditions=[l95(p)]))
+
+    p = "gd16b"
+    add(Case("d16b-card-in-ten-seconds-en-units",
+             "F 68 L95 (en), 25(OH)D 55 recorded with the unit text 'nmol/l': one spelling per unit in the card's "
+             "language (nmol/L), ten-second card, links to the page in English and to the NHG guideline.",
+             f68(p), [card("bone-supplements", proposes=ALL5, max_bullets=10,
+                           detail_contains=["Consider calcium", "1,000 mg a day in total, food included",
+                                            "which fits MK-4 only", "No osteoporosis drug found in the record",
+                                            "25(OH)D on", "55 nmol/L"],
+                           detail_lacks=["nmol/l", "Ipriflavone", "protein", "(s)"],
+                           links_include=[PAGE_EN, NHG]),
+                      card("vitd-status", indicator="info", detail_contains=["55 nmol/L"], detail_lacks=["nmol/l"],
+                           links_include=[PAGE_EN], links_exclude=[NHG])],
+             language="en", conditions=[l95(p)],
+             vitamin_d=[observation("obs-vitd", p, VITD_NMOL, days=10, value=55, unit="nmol/l")]))
+
+    p = "gd16c"
+    add(Case("d16c-osteoporosis-on-alendronate-no-drug-check",
+             "F 70 L95 on alendronic acid/colecalciferol (an osteoporosis drug): no 'no osteoporosis drug' line and "
+             "no NHG link; the card stays at most 10 bullet lines.",
+             patient(p, "female", 70, family="Bos", given="Ria"),
+             [card("bone-supplements", max_bullets=10, detail_contains=["Osteoporosemedicatie"],
+                   detail_lacks=["Geen osteoporosemiddel"], links_include=[PAGE_NL], links_exclude=[NHG])],
+             conditions=[l95(p)],
+             requests=[request("mr-fosa", p, ALENDRONATE_D, WEEKLY, authored_days=300)],
+             vitamin_d=[observation("obs-vitd", p, VITD_NMOL, days=100, value=95, unit="nmol/L", ucum="nmol/L")]))
+
+    p = "gd16d"
+    add(Case("d16d-diabetes-only-no-drug-check-en",
+             "F 60 with type 2 diabetes only (a risk factor, no osteoporosis or fracture): no drug-treatment check "
+             "and no NHG link, but the guideline page link.",
+             patient(p, "female", 60, family="Smit", given="Joke"),
+             [card("bone-supplements", proposes=ALL5, max_bullets=10, detail_lacks=["No osteoporosis drug"],
+                   links_include=[PAGE_EN], links_exclude=[NHG])],
+             language="en", conditions=[condition("c-dm", p, DIABETES2, onset_days=2000)]))
+
+    for slug, language, says, lacks in (
+        ("d16e-one-supplement-held-back-en", "en", "Do not start 1 supplement for bone health yet", "(s)"),
+        ("d16f-one-supplement-held-back-nl", "nl", "Nu niet starten: 1 supplement voor de botgezondheid", "(en)"),
+    ):
+        p = "g" + slug[:4]
+        add(Case(slug,
+                 "F 70 L95 taking calcium, magnesium, vitamin D and soy, and acenocoumarol: only vitamin K2 is left "
+                 "and the VKA withholds it. The summary leads with the action and counts in the card's language "
+                 "('1 supplement', no hand-made plural).",
+                 patient(p, "female", 70, family="Koster", given="Wil"),
+                 [card("bone-supplements", proposes=[], detail_contains=[says], summary_lacks=[lacks, "Bone health:"],
+                       links_include=[PAGE_EN if language == "en" else PAGE_NL, NHG])],
+                 language=language, conditions=[l95(p)],
+                 requests=[request("mr-aceno", p, ACENOCOUMAROL, ACENO, authored_days=400)],
+                 statements=[statement("ms-ca", p, CALCIUM_CARBONATE, CA_DAILY, start_days=300),
+                             statement("ms-mg", p, MAGNESIUM, MG_DAILY, start_days=300),
+                             statement("ms-d3", p, COLECALCIFEROL, D3_DAILY, start_days=300),
+                             statement("ms-soy", p, SOY, SOY_DAILY, start_days=300)],
+                 vitamin_d=[observation("obs-vitd", p, VITD_NMOL, days=100, value=95, unit="nmol/L", ucum="nmol/L")]))
+
+    p = "gd16h"
+    add(Case("d16h-vitd-pmol-units-nl",
+             "F 68 L95, 25(OH)D 80000 pmol/L (nl): every unit in the Dutch spelling (pmol/l, nmol/l), also in the "
+             "'recorded in' note, and the number written the Dutch way (80.000).",
+             f68(p), [card("bone-supplements", proposes=ALL5, detail_lacks=["pmol/L", "nmol/L"]),
+                      card("vitd-status", indicator="info", detail_contains=["80.000 pmol/l", "in pmol/l vastgelegd"],
+                           detail_lacks=["pmol/L", "nmol/L", "80000"])],
+             conditions=[l95(p)],
+             vitamin_d=[observation("obs-vitd", p, VITD_NMOL, days=12, value=80000, unit="pmol/L", ucum="pmol/L")]))
+
+    p = "gd16g"
+    add(Case("d16g-prednisolone-10mg-no-drug-check-en",
+             "M 66, prednisolone 10 mg/day for 120 days (long-term, high dose), no osteoporosis drug: the "
+             "drug-treatment check line and the NHG link (decision 16); days and courses in English plurals.",
+             patient(p, "male", 66, family="Dekker", given="Jan"),
+             [card("bone-supplements", proposes=ALL4, max_bullets=10,
+                   detail_contains=["No osteoporosis drug found in the record", "0 short courses"],
+                   detail_lacks=["(s)"], links_include=[PAGE_EN, NHG])],
+             language="en", conditions=[condition("c-pmr", p, PMR, onset_days=130)],
+             requests=[request("mr-pred", p, PREDNISOLONE, PRED_10, authored_days=120)]))
+
     return out
 
 
@@ -1034,7 +1133,7 @@ def order_cases() -> list[Case]:  # noqa: PLR0915 - one entry per golden order
     drafts = [draft_request("draft-ca", p, CALCIUM_CARBONATE, CA_DAILY)]
     add(Case("o29-select-calcium-below-guideline",
              "order-select: F 68 L95; draft calcium 500 mg/day: below the guideline's 1000 mg (information).",
-             f68(p), [card("dose-guideline-range", indicator="info", detail_contains=["500", "1000"])],
+             f68(p), [card("dose-guideline-range", indicator="info", detail_contains=["500", "1.000"])],
              hook=select, context=orders(select, drafts), conditions=[l95(p)]))
 
     p = "go30"
@@ -1106,6 +1205,28 @@ def order_cases() -> list[Case]:  # noqa: PLR0915 - one entry per golden order
              f68(p), [],
              hook=select, context=orders(select, drafts, selected=["ServiceRequest/draft-lab"]), conditions=[l95(p)],
              omit=("kidney",)))
+
+
+    # --- decision 16 on the order hooks: no record text in a summary, plurals by language -------
+    long_text = cc((ATC, "H02AB06", "prednisolone"),
+                   text="Prednisolon 5 mg tablet, 2 tabletten eenmaal daags 's ochtends bij het ontbijt innemen, "
+                        "volgens afbouwschema reumatoloog, niet abrupt stoppen, maagbescherming erbij")
+    for slug, language, day in (
+        ("o41-sign-prednisolone-long-order-text-en", "en", "1 day in the last 365 days"),
+        ("o42-sign-prednisolone-long-order-text-nl", "nl", "1 dag in de laatste 365 dagen"),
+    ):
+        p = "g" + slug[:3]
+        drafts = [draft_request("draft-pred", p, long_text, PRED_10, days=90)]
+        add(Case(slug,
+                 "order-sign: M 60, draft prednisolone 10 mg/day for 3 months with a 150-character order text: the "
+                 "summary leads with the action and carries no text from the record, so it is never cut off; the "
+                 "order text is in the detail; '1 day' in the card's language; links to the page and the NHG guideline.",
+                 patient(p, "male", 60, family="de Wit", given="Gerrit"),
+                 [card("gc-bone-protection", proposes=ALL4, detail_contains=[day, "maagbescherming"],
+                       summary_lacks=["Prednisolon", "…"], detail_lacks=["1 days", "1 dagen"],
+                       links_include=[PAGE_EN if language == "en" else PAGE_NL, NHG])],
+                 language=language, hook=sign, context=orders(sign, drafts),
+                 conditions=[condition("c-pmr", p, PMR, onset_days=5)]))
 
     return out
 

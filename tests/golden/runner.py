@@ -5,7 +5,7 @@ Two paths give the same normalised cards:
 * :func:`run_rules` - data resolution (prefetch only), facts, rules and rendering, called directly;
 * :func:`run_http` - the whole app over HTTP (discovery, then ``POST /cds-services/{id}``).
 
-Cards are normalised to ``{topic, indicator, proposes, lab_order, recommended_labs, deletes, summary, detail}``;
+Cards are normalised to ``{topic, indicator, proposes, lab_order, recommended_labs, deletes, summary, detail, links}``;
 :func:`check` compares them with the fixture's ``expect`` block and returns readable problems.
 """
 
@@ -22,6 +22,8 @@ import httpx
 import orjson
 
 PATIENTS = Path(__file__).parent / "patients"
+# The guideline page as the HTTP path's test client reaches it (its base URL is http://testserver).
+GUIDELINE_PAGE = "http://testserver/guideline"
 Json = dict[str, Any]
 
 
@@ -94,6 +96,7 @@ def normalise_card(card: Json, canonicals: dict[str, str]) -> Json:
         "deletes": sorted(set(deletes)),
         "summary": card.get("summary", ""),
         "detail": card.get("detail", ""),
+        "links": [link.get("url") for link in card.get("links", [])],
     }
 
 
@@ -140,7 +143,20 @@ def card_problems(expected: Json, got: Json) -> list[str]:
         options = item if isinstance(item, list) else [item]
         if not any(o.casefold() in text for o in options):
             out.append(f"detail lacks {' / '.join(options)!r}")
+    exact = f"{got['summary']}\n{got['detail']}"
+    out += [f"detail has {s!r}" for s in expected.get("detail_lacks", []) if s in exact]
+    out += [f"summary has {s!r}" for s in expected.get("summary_lacks", []) if s in got["summary"]]
+    bullets = bullet_lines(got["detail"])
+    if "max_bullets" in expected and bullets > expected["max_bullets"]:
+        out.append(f"{bullets} bullet lines in the detail, at most {expected['max_bullets']} expected")
+    out += [f"no link to {u}" for u in expected.get("links_include", []) if u not in got["links"]]
+    out += [f"links to {u}" for u in expected.get("links_exclude", []) if u in got["links"]]
     return out
+
+
+def bullet_lines(detail: str | None) -> int:
+    """The number of bullet lines (``- ``) in a card's detail (decision 16: read in ten seconds)."""
+    return sum(1 for line in (detail or "").splitlines() if line.startswith("- "))
 
 
 def check(expect: Json, cards: list[Json]) -> list[str]:
@@ -213,7 +229,10 @@ async def run_rules(fixture: Fixture, knowledge: Any, templates: dict[str, str] 
         selections=context.get("selections"),
     )
     recommendations = evaluate(facts, knowledge, RuleConfig(), fixture.hook)
-    cards = render_cards(recommendations, knowledge, language=fixture.language, patient_id=context["patientId"])
+    cards = render_cards(
+        recommendations, knowledge, language=fixture.language, patient_id=context["patientId"],
+        guideline_page=GUIDELINE_PAGE,
+    )
     return orjson.loads(dump_json(CdsResponse(cards=tuple(cards))))
 
 

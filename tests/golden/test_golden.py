@@ -109,6 +109,46 @@ def test_paths_agree(fixture: Fixture, knowledge: Any, canonicals: dict[str, str
     assert _rules_cards(fixture, knowledge, canonicals, apps) == _http_cards(fixture, canonicals, apps)
 
 
+# --- decision 16 over every golden patient ----------------------------------------------------
+
+
+@pytest.mark.parametrize("fixture", FIXTURES, ids=IDS)
+def test_every_card_links_the_guideline_page_in_its_language(
+    fixture: Fixture, canonicals: dict[str, str], apps: Apps
+) -> None:
+    for card in _http_cards(fixture, canonicals, apps):
+        assert card["links"][:1] == [f"{runner.GUIDELINE_PAGE}?lang={fixture.language}"], card["topic"]
+
+
+def _record_texts(value: Any) -> set[str]:
+    """Every ``text`` and ``display`` in a request's resources: free text from the record."""
+    out: set[str] = set()
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key in ("text", "display") and isinstance(item, str):
+                out.add(item)
+            else:
+                out |= _record_texts(item)
+    elif isinstance(value, list):
+        for item in value:
+            out |= _record_texts(item)
+    return out
+
+
+@pytest.mark.parametrize("fixture", FIXTURES, ids=IDS)
+def test_no_summary_carries_free_text_from_the_record(
+    fixture: Fixture, canonicals: dict[str, str], apps: Apps
+) -> None:
+    """A summary is built from the catalogue and numbers only, so a long order text can never push
+    it past 140 characters or cut off what to do (names of 15 characters or more are checked)."""
+    context = fixture.request["context"]
+    texts = {t for t in _record_texts([fixture.request["prefetch"], context.get("draftOrders")]) if len(t) >= 15}
+    for card in _http_cards(fixture, canonicals, apps):
+        summary = card["summary"].casefold()
+        assert not [t for t in texts if t.casefold() in summary], card["summary"]
+        assert not card["summary"].endswith("…"), card["summary"]
+
+
 # --- the fixtures themselves ------------------------------------------------------------------
 
 
@@ -175,7 +215,7 @@ def test_enough_golden_patients() -> None:
 
 def _card(topic: str, **kw: Any) -> dict:
     base = {"topic": topic, "indicator": "info", "proposes": [], "lab_order": False, "deletes": [],
-            "summary": "s", "detail": "d"}
+            "summary": "s", "detail": "d", "links": []}
     return {**base, **kw}
 
 
@@ -204,6 +244,17 @@ def test_check_optional_alternatives_and_text() -> None:
     assert runner.check(expect, ok + [_card("vitd-status", detail="100 nmol/l")])
     assert runner.check(expect, ok + [_card("vitd-recheck")])
     assert runner.check(expect, [_card("vitd-status", indicator="warning")])
+
+
+def test_check_text_bullets_and_links() -> None:
+    expect = {"cards": [{"topic": "vitd-status", "detail_lacks": ["nmol/L"], "summary_lacks": ["…"], "max_bullets": 2,
+                         "links_include": ["https://a"], "links_exclude": ["https://b"]}]}
+    ok = _card("vitd-status", detail="- 55 nmol/l\n- x", links=["https://a"])
+    assert runner.check(expect, [ok]) == []
+    assert runner.check(expect, [{**ok, "detail": "- 55 nmol/L"}]) == ["card ['vitd-status']: detail has 'nmol/L'"]
+    assert runner.check(expect, [{**ok, "summary": "Prednisolon 5 mg…"}])
+    assert runner.check(expect, [{**ok, "detail": "- a\n- b\n- c"}])
+    assert runner.check(expect, [{**ok, "links": []}]) and runner.check(expect, [{**ok, "links": ["https://a", "https://b"]}])
 
 
 def test_normalise_reads_suggestions() -> None:

@@ -189,14 +189,16 @@ def test_gc_ongoing_draft_without_protection_gets_combined_proposal():
     card = only(run(facts), "gc-bone-protection")
     assert card.category is Category.PROPOSAL
     assert card.summary.key == "summary.gc-bone-protection"
-    assert card.summary.params["drug"] == PRED
+    assert not card.summary.params  # no text from the record in a summary (decision 16)
+    assert card.facts[0].params["drug"] == PRED
+    assert card.references == ("nhg-fracture-prevention",)
     # a woman of 67: soy isoflavones too (decision 5), from the shared proposal builder
     assert {p.nutrient for p in card.proposals} == {"calcium", "magnesium", "vitamin-d", "vitamin-k2", "soy-isoflavones"}
     assert card.proposals[0].reason_references == (f"MedicationRequest/{PRED}",)
     assert keys(card.facts)[:2] == ["fact.gc-draft.ongoing", "fact.gc-no-bone-protection"]
     assert "fact.indication.dated" not in keys(card.facts)  # the draft is named once, as itself
     assert card.advice[0].key == "advice.gc-drug-treatment-first"
-    assert "advice.drug-treatment" not in keys(card.advice)
+    assert "advice.no-bone-drug" not in keys(card.advice)  # the first advice line says it for this card
     assert "bone-supplements" not in codes(run(facts))
 
 
@@ -227,7 +229,7 @@ def test_gc_draft_the_facts_layer_does_not_count():
     assert run(patient(draft, glucocorticoids=None)) == []
     other = gc_draft("prednisolon 5 mg")
     card = only(run(patient(draft, other, glucocorticoids=exposure(other, long_term=True))), "gc-bone-protection")
-    assert card.summary.params["drug"] == "prednisolon 5 mg"
+    assert [f.params["drug"] for f in card.facts if f.key.startswith("fact.gc-draft")] == ["prednisolon 5 mg"]
     assert run(gc_patient(draft, glucocorticoids=exposure(long_term=True))) == []
 
 

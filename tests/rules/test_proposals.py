@@ -6,7 +6,7 @@ import pytest
 
 from cds_service.facts.model import Domain, IndicationKind, Sex
 from cds_service.rules.engine import RuleConfig
-from cds_service.rules.model import Category, Severity
+from cds_service.rules.model import Category, Line, Severity
 from tests.rules.builders import (
     OSTEOPOROSIS,
     by_code,
@@ -48,44 +48,40 @@ def test_woman_68_with_osteoporosis_gets_all_four_and_soy():
     assert rec.summary.key == "summary.bone-supplements"
     assert [n.key for n in rec.summary.params["nutrients"]] == [f"nutrient.{n}" for n in proposed(rec)]
     advice = keys(rec.advice)
-    for key in (
-        "advice.together",
+    # decision 16: this patient's lines only; the background is on the guideline page
+    assert advice == [
         "dose.calcium",
         "dose.magnesium",
         "dose.vitamin-d",
-        "dose.vitamin-k2",
+        "dose.vitamin-k2",  # with its unit note (decision 4)
         "dose.soy-isoflavones",
-        "advice.k2-unit",
         "advice.k2-no-vka",
-        "advice.vitd-check-after",
-        "advice.soy-women",
-        "advice.ipriflavone-info",
-        "advice.protein",
-        "advice.drug-treatment",
-    ):
-        assert key in advice
+        "advice.vitd-check",
+        "advice.no-bone-drug",
+    ]
+    assert rec.references == ("nhg-fracture-prevention",)
     dose_d = next(a for a in rec.advice if a.key == "dose.vitamin-d")
     assert dose_d.params["dots"] == "●●●" and dose_d.params["low_iu"] == 800 and dose_d.params["high_iu"] == 1000
     assert next(a for a in rec.advice if a.key == "dose.calcium").params["dots"] == "●●"
-    k2_unit = next(a for a in rec.advice if a.key == "advice.k2-unit")
-    assert k2_unit.params["printed"].params == {"value": 45.0, "unit": k2_unit.params["printed"].params["unit"]}
+    k2_dose = next(a for a in rec.advice if a.key == "dose.vitamin-k2")
+    assert k2_dose.params["printed"].params == {"value": 45.0, "unit": k2_dose.params["printed"].params["unit"]}
+    assert "dose" not in k2_dose.params  # never filled in (decision 4)
     assert rec.facts[0].key == "fact.indication.dated" and rec.facts[0].params["display"] == "Osteoporose"
     assert all(p.reason_references == (OSTEOPOROSIS.source.reference,) for p in rec.proposals)
     assert not rec.withheld and not rec.unchecked and not rec.already_taken
 
 
-def test_ipriflavone_is_never_proposed():
+def test_ipriflavone_is_never_proposed_and_its_note_is_on_the_guideline_page():
     rec = proposal(patient())
     assert "ipriflavone" not in proposed(rec)
-    info = next(a for a in rec.advice if a.key == "advice.ipriflavone-info")
-    assert info.params["printed"].params["value"] == 600
+    assert not any("ipriflavone" in a.key for a in rec.advice)
 
 
 def test_men_get_no_soy_but_the_less_effective_note():
     hip = indication(IndicationKind.FRAGILITY_FRACTURE, "Heupfractuur")
     rec = proposal(patient(age=72, sex=Sex.MALE, indications=(hip,)))
     assert proposed(rec) == CORE
-    assert "advice.soy-men" in keys(rec.advice) and "advice.soy-women" not in keys(rec.advice)
+    assert "advice.soy-men" in keys(rec.advice)
 
 
 @pytest.mark.parametrize(
@@ -226,7 +222,7 @@ def test_only_not_needed_vitamin_d_gives_no_card_when_the_rest_is_taken():
 def test_labs_used_are_listed_with_date_unit_and_conversion():
     rec = proposal(patient(vitamin_d=(ngml(20),), calcium=calcium(2.4), egfr=egfr(70)))
     lab = next(f for f in rec.facts if f.key == "fact.lab.25ohd")
-    assert lab.params["value"] == 20 and lab.params["unit"] == "ng/mL" and lab.params["nmol"] == 49.9
+    assert lab.params["value"] == 20 and lab.params["unit"] == Line("unit.ng-ml") and lab.params["nmol"] == 49.9
     assert "fact.lab.calcium.corrected" in keys(rec.facts) and "fact.lab.egfr" in keys(rec.facts)
 
 
