@@ -25,7 +25,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from cds_service import __version__
-from cds_service.api.catalogue import build_catalogue
+from cds_service.hooks import build_catalogue
 from cds_service.api.docs import add_docs, home_router
 from cds_service.api.errors import ApiError, error_response
 from cds_service.api.guideline import build_pages

@@ -14,7 +14,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from cds_service.api.errors import ApiError
-from cds_service.rules.scope import ORDER_HOOKS
+from cds_service.hooks import ORDER_HOOKS
 
 FHIR_ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
 NOT_A_UUID = "not-a-uuid"

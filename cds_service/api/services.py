@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from cds_service.api.body import read_json_object
-from cds_service.api.catalogue import ServiceDefinition
+from cds_service.hooks import ServiceDefinition
 from cds_service.api.errors import JSON, ApiError
 from cds_service.api.guideline import guideline_page_url
 from cds_service.api.language import negotiate_language
