@@ -4,14 +4,16 @@
 cds_service.app:create_app``): settings from the environment, logging configured. Tests pass their
 own settings and a fixed clock.
 
-Start-up (lifespan) loads the knowledge once and fails fast if it is invalid, creates the database
-tables and the one writer thread, creates ONE pooled ``httpx.AsyncClient`` for FHIR calls, builds
+Start-up (lifespan) loads the knowledge once and fails fast if it is invalid or a setting names a
+trigger or rule it does not know, brings the database to the latest migration (development) or
+refuses a database that is not there (production), starts the one writer thread, creates ONE pooled ``httpx.AsyncClient`` for FHIR calls, builds
 the authenticator and the discovery document, and warms the pipeline up. Shutdown closes them all.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 from contextlib import asynccontextmanager
 from typing import AsyncIterator
 
@@ -25,7 +27,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from cds_service import __version__
-from cds_service.hooks import build_catalogue
 from cds_service.api.docs import add_docs, home_router
 from cds_service.api.errors import ApiError, error_response
 from cds_service.api.guideline import build_pages
@@ -34,16 +35,19 @@ from cds_service.api.openapi import build_openapi
 from cds_service.api.routes import router
 from cds_service.auth.base import Authenticator
 from cds_service.auth.factory import build_authenticator
-from cds_service.config import Settings
+from cds_service.config import Settings, check_knowledge_names, load_settings
 from cds_service.fhir.client import create_client
+from cds_service.hooks import build_catalogue
 from cds_service.knowledge.loader import KnowledgeError, load_knowledge
 from cds_service.knowledge.model import Knowledge
 from cds_service.knowledge.site import load_site_codings
 from cds_service.logs import configure_logging
+from cds_service.metrics.registry import worker_exit
 from cds_service.pipeline import Clock, Pipeline, utc_now
 from cds_service.rules.engine import RuleConfig
 from cds_service.runtime import tune_gc
-from cds_service.storage.db import create_db_engine, create_tables
+from cds_service.storage.db import create_db_engine
+from cds_service.storage.migrate import prepare_database
 from cds_service.storage.writer import Writer
 
 log = logging.getLogger("cds_service")
@@ -88,7 +92,7 @@ def create_app(
     """
     serving = settings is None
     if settings is None:
-        settings = Settings()
+        settings = load_settings()  # the same checks as the command line (ConfigError: one line)
         configure_logging(settings)
     clock = clock or utc_now
 
@@ -97,11 +101,12 @@ def create_app(
         state = app.state
         state.knowledge = None
         loaded = knowledge if knowledge is not None else _knowledge(settings)
+        check_knowledge_names(settings, loaded)  # ConfigError: a switch that names nothing
         site_codings = load_site_codings(settings.site_codings_file, loaded)
         catalogue = build_catalogue(loaded)
         guideline_pages = build_pages(loaded)
         engine = create_db_engine(settings.database_url)
-        create_tables(engine)
+        prepare_database(engine, production=settings.production)  # production: latest revision or stop
         writer = Writer(engine)
         client = create_client()
         authenticator: Authenticator | None = None
@@ -141,6 +146,8 @@ def create_app(
             await client.aclose()
             writer.close()
             engine.dispose()
+            if serving:
+                worker_exit(os.getpid())  # multi-process metrics: this worker's live values go
 
     async def api_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, ApiError)

@@ -1,41 +1,250 @@
-"""``cds-service`` / ``python -m cds_service``: run the HTTP server (uvicorn)."""
+"""``cds-service`` / ``python -m cds_service``: one program, several commands.
+
+``serve`` (the default when no command is given, so ``cds-service --port 8000`` works) runs the
+HTTP server; ``db upgrade`` migrates the database; ``check-config`` prints the effective settings
+with secrets masked and runs the start-up checks; ``--version``. A command is one entry in
+:data:`COMMANDS` (name -> help, arguments, run), so others can be added beside these.
+
+Every configuration mistake ends the program with one line on stderr naming the variable or
+option, the value and what is allowed, and exit status 2; no traceback.
+"""
 
 from __future__ import annotations
 
 import argparse
-from typing import Sequence
+import sys
+from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any, Callable, NoReturn, Sequence
 
 import uvicorn
 
-from cds_service.auth.profile import check_production
-from cds_service.config import Settings
+from cds_service import __version__
+from cds_service.config import ConfigError, Settings, check_knowledge_names, env_name, load_settings
 from cds_service.logs import configure_logging
 
+EXIT_CONFIG = 2  # a configuration mistake (also argparse's status for a bad option)
+EXIT_DATABASE = 1  # the database is unreachable or not at the latest revision
+SERVE_OPTIONS = ("host", "port", "workers")  # command-line options that override CDS_* settings
 
-def parse_args(argv: Sequence[str] | None, settings: Settings) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="cds-service", description="Bone-health CDS Hooks service")
-    parser.add_argument("--host", default=settings.host, help=f"bind address (default {settings.host})")
-    parser.add_argument("--port", type=int, default=settings.port, help=f"port (default {settings.port})")
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:  # one line, not usage + message
+        self.exit(EXIT_CONFIG, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+@dataclass(frozen=True)
+class Command:
+    help: str
+    arguments: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[argparse.Namespace], int] | None  # None: the command's actions set their own
+
+
+class Refusal(Exception):
+    """Stop with one line and an exit status (configuration or database state)."""
+
+    def __init__(self, line: str, status: int) -> None:
+        super().__init__(line)
+        self.status = status
+
+
+def package_version() -> str:
+    try:
+        return version("bone-health-cds")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree
+        return __version__
+
+
+def _options(args: argparse.Namespace, fields: Sequence[str]) -> dict[str, Any]:
+    return {name: getattr(args, name, None) for name in fields}
+
+
+def settings_from(args: argparse.Namespace, fields: Sequence[str] = SERVE_OPTIONS) -> Settings:
+    try:
+        return load_settings(_options(args, fields))
+    except ConfigError as exc:
+        raise Refusal(str(exc), EXIT_CONFIG) from None
+
+
+def startup_checks(settings: Settings) -> Any:
+    """What would stop the service from starting, as one line each: production profile, knowledge,
+    trigger and rule names. Returns the loaded knowledge."""
+    from cds_service.auth.issuers import IssuerConfigError
+    from cds_service.auth.profile import is_production, production_problems
+    from cds_service.knowledge.loader import KnowledgeError, load_knowledge
+
+    if is_production(settings):
+        try:
+            problems = production_problems(settings)
+        except IssuerConfigError as exc:
+            problems = [f"{env_name('trusted_issuers')}: {exc}"]
+        if problems:
+            raise Refusal("configuration error: production profile cannot start: " + "; ".join(problems), EXIT_CONFIG)
+    try:
+        knowledge = load_knowledge(settings.knowledge_dir)
+    except KnowledgeError as exc:
+        raise Refusal(f"configuration error: {env_name('knowledge_dir')}={str(settings.knowledge_dir)!r}: {exc}", EXIT_CONFIG) from None
+    try:
+        check_knowledge_names(settings, knowledge)
+    except ConfigError as exc:
+        raise Refusal(str(exc), EXIT_CONFIG) from None
+    return knowledge
+
+
+def database_ready(settings: Settings) -> str:
+    """Development: migrate once here, before workers start; production: require the latest revision."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from cds_service.storage.db import create_db_engine, masked_url
+    from cds_service.storage.migrate import DatabaseNotCurrent, prepare_database, upgrade
+
+    engine = create_db_engine(settings.database_url)
+    try:
+        if settings.production:
+            prepare_database(engine, production=True)
+            return "current"
+        return upgrade(engine)
+    except DatabaseNotCurrent as exc:
+        raise Refusal(str(exc), EXIT_DATABASE) from None
+    except SQLAlchemyError as exc:
+        raise Refusal(
+            f"database error: {env_name('database_url')}={masked_url(settings.database_url)!r}: "
+            f"{type(exc).__name__}: {str(getattr(exc, 'orig', None) or exc).splitlines()[0]}",
+            EXIT_DATABASE,
+        ) from None
+    finally:
+        engine.dispose()
+
+
+# --- serve ------------------------------------------------------------------------------------
+def _serve_arguments(parser: argparse.ArgumentParser) -> None:
+    defaults = Settings.model_fields
+    parser.add_argument("--host", help=f"bind address ({env_name('host')}, default {defaults['host'].default})")
+    parser.add_argument("--port", help=f"port 1-65535 ({env_name('port')}, default {defaults['port'].default})")
     parser.add_argument(
-        "--workers", type=int, default=settings.workers, help=f"worker processes (default {settings.workers})"
+        "--workers", help=f"worker processes ({env_name('workers')}, default {defaults['workers'].default})"
     )
-    return parser.parse_args(argv)
 
 
-def main(argv: Sequence[str] | None = None) -> None:
-    settings = Settings()
-    args = parse_args(argv, settings)
+def serve(args: argparse.Namespace) -> int:
+    from cds_service.metrics.multiproc import MetricsDirError, prepare_multiprocess
+
+    settings = settings_from(args)
     configure_logging(settings)
-    check_production(settings)  # refuses to start, naming what is missing
+    startup_checks(settings)
+    database_ready(settings)
+    try:
+        prepare_multiprocess(settings.workers)
+    except MetricsDirError as exc:
+        raise Refusal(str(exc), EXIT_CONFIG) from None
     uvicorn.run(
         "cds_service.app:create_app",
         factory=True,
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
+        host=settings.host,
+        port=settings.port,
+        workers=settings.workers,
         log_level=settings.log_level.lower(),
         proxy_headers=settings.production,
         server_header=False,
         log_config=None,  # keep our redacting log configuration (uvicorn's own handlers are not)
         access_log=settings.log_access,  # off by default: the cds.call event is the per-call line
     )
+    return 0
+
+
+# --- db ---------------------------------------------------------------------------------------
+def _db_arguments(parser: argparse.ArgumentParser) -> None:
+    actions = parser.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    up = actions.add_parser("upgrade", help="migrate the database to the latest revision (Alembic)")
+    up.add_argument("--database-url", help=f"SQLAlchemy URL ({env_name('database_url')})")
+    up.set_defaults(run=db_upgrade)
+
+
+def db_upgrade(args: argparse.Namespace) -> int:
+    from cds_service.storage.db import masked_url
+    from cds_service.storage.migrate import head_revision
+
+    settings = settings_from(args, ("database_url",))
+    configure_logging(settings)
+    done = database_ready(settings.model_copy(update={"env": "development"}))  # development = upgrade
+    print(f"database {masked_url(settings.database_url)} {done}: at revision {head_revision()}")
+    return 0
+
+
+# --- check-config -----------------------------------------------------------------------------
+def check_config(args: argparse.Namespace) -> int:
+    """Print every setting (secrets masked) with where it came from, then run the start-up checks."""
+    settings = settings_from(args)
+    for line in describe(settings, _options(args, SERVE_OPTIONS)):
+        print(line)
+    knowledge = startup_checks(settings)
+    print(f"ok: knowledge {knowledge.version}, {len(knowledge.recommendations)} recommendation codes")
+    return 0
+
+
+def describe(settings: Settings, options: dict[str, Any]) -> list[str]:
+    import os
+
+    from pydantic import SecretStr
+
+    from cds_service.storage.db import masked_url
+
+    lines = []
+    for name in Settings.model_fields:
+        value = getattr(settings, name)
+        if isinstance(value, SecretStr):
+            shown = "********"
+        elif name == "database_url":
+            shown = masked_url(value)
+        elif isinstance(value, list):
+            shown = ",".join(value)
+        else:
+            shown = "" if value is None else str(value)
+        if options.get(name) is not None:
+            source = f"option --{name.replace('_', '-')}"
+        elif env_name(name) in os.environ:
+            source = "environment"
+        else:
+            source = "default"
+        lines.append(f"{env_name(name)}={shown}  # {source}")
+    return lines
+
+
+COMMANDS: dict[str, Command] = {
+    "serve": Command("run the HTTP server (the default command)", _serve_arguments, serve),
+    "db": Command("database maintenance: db upgrade", _db_arguments, None),
+    "check-config": Command(
+        "print the effective configuration (secrets masked) and run the start-up checks",
+        _serve_arguments,
+        check_config,
+    ),
+}
+
+
+def build_parser() -> Parser:
+    parser = Parser(
+        prog="cds-service",
+        description="Bone-health CDS Hooks service. Without a command it serves (cds-service serve --help).",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {package_version()}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, command in COMMANDS.items():
+        sub = commands.add_parser(name, help=command.help, description=command.help)
+        command.arguments(sub)
+        if command.run is not None:
+            sub.set_defaults(run=command.run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if not args_list or (args_list[0] not in COMMANDS and args_list[0] not in ("-h", "--help", "--version")):
+        args_list.insert(0, "serve")  # `cds-service --port 8000` keeps working
+    args = build_parser().parse_args(args_list)
+    try:
+        status = args.run(args)
+    except Refusal as exc:
+        print(exc, file=sys.stderr)
+        sys.exit(exc.status)
+    if status:
+        sys.exit(status)

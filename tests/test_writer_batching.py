@@ -9,16 +9,17 @@ from sqlalchemy import select
 
 from cds_service.storage import records
 from cds_service.storage import writer as writer_module
-from cds_service.storage.db import create_db_engine, create_tables, issued_cards
+from cds_service.storage.db import create_db_engine, issued_cards
+from cds_service.storage.migrate import upgrade
 from cds_service.storage.records import save_issued_cards
 from cds_service.storage.writer import Writer
 from tests.api.test_storage import card
 
 
 @pytest.fixture
-def engine(tmp_path):
-    engine = create_db_engine(f"sqlite:///{tmp_path / 'b.db'}")
-    create_tables(engine)
+def engine(database_url):
+    engine = create_db_engine(database_url)  # SQLite and PostgreSQL
+    upgrade(engine)
     yield engine
     engine.dispose()
 

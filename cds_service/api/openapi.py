@@ -37,7 +37,7 @@ _MODELS: tuple[tuple[type[BaseModel], JsonSchemaMode], ...] = (
 _ERROR_TEXT = {
     400: "Invalid request (body, hook or context).",
     401: "Authentication is required (a JWT from a trusted issuer).",
-    403: "The fhirServer is not allowed for this client.",
+    403: "Forbidden: a fhirServer not allowed for this client, or metrics without the token.",
     404: "No CDS service with this id.",
     412: "The Patient could not be obtained from prefetch or from the FHIR server.",
     413: "The request body is too large.",

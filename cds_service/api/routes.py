@@ -20,6 +20,7 @@ from cds_service.api.models import FeedbackRequest, HookRequest
 from cds_service.api.schemas import Discovery, Health, Ready
 from cds_service.api.services import call_service, discovery, feedback
 from cds_service.cards.model import CdsResponse
+from cds_service.metrics.endpoint import metrics
 
 __all__ = ["router"]
 
@@ -98,4 +99,14 @@ _get(
         ]
     },
     responses={200: {"description": "The page.", "content": {"text/html": {}}}, **doc.errors(503)},
+)
+_get(
+    "/metrics",
+    metrics,
+    tags=["Operations"],
+    summary="Prometheus metrics (development: loopback; production: with the metrics token)",
+    responses={
+        200: {"description": "The Prometheus text format.", "content": {"text/plain": {}}},
+        **doc.errors(403),
+    },
 )

@@ -18,9 +18,10 @@ from cds_service.api.language import negotiate_language
 from cds_service.api.middleware import where
 from cds_service.api.models import parse_feedback, parse_hook_request
 from cds_service.auth.base import AuthContext, ForbiddenFhirServer, Unauthorized
-from cds_service.cards.render import SUPPORTED_LANGUAGES
+from cds_service.cards.render import OVERRIDE_CODES, SUPPORTED_LANGUAGES
 from cds_service.fhir.resolve import PatientUnavailable
 from cds_service.logs import log_call
+from cds_service.metrics.registry import record_auth_rejection, record_call, record_cards, record_feedback
 from cds_service.pipeline import HookResult, StageError
 from cds_service.storage.records import FeedbackRecord, IssuedCard, save_feedback, save_issued_cards
 from cds_service.storage.writer import log_failure
@@ -37,7 +38,8 @@ async def authenticate(request: Request) -> AuthContext:
     """Authenticate with the app's one authenticator; 401 with no detail on failure."""
     try:
         return await request.app.state.authenticator.authenticate(request)
-    except Unauthorized:  # the authenticator logs the reason (event auth.rejected)
+    except Unauthorized as exc:  # the authenticator logs the reason (event auth.rejected)
+        record_auth_rejection(str(exc))
         raise ApiError(
             401, "Authentication is required.", code="login", headers={"WWW-Authenticate": "Bearer"}
         ) from None
@@ -59,17 +61,23 @@ async def call_service(request: Request, service_id: ServiceId) -> Response:
     started = time.perf_counter()
     state = request.app.state
     service = _service(request, service_id)
-    auth = await authenticate(request)
-    body = await read_json_object(request, state.settings.max_body_bytes)
-    hook_request = parse_hook_request(body, service.hook, service.prefetch.keys())
+    try:
+        auth = await authenticate(request)
+        body = await read_json_object(request, state.settings.max_body_bytes)
+        hook_request = parse_hook_request(body, service.hook, service.prefetch.keys())
+    except ApiError as exc:  # refused before the pipeline: counted by status (http-400, http-401 ...)
+        record_call(service.id, f"http-{exc.status}", time.perf_counter() - started)
+        raise
     language = negotiate_language(
         request.headers.get("accept-language"), SUPPORTED_LANGUAGES, state.settings.default_language
     )
 
     def done(status: int, outcome: str, result: HookResult | None = None) -> None:
+        seconds = time.perf_counter() - started
+        record_call(service.id, outcome, seconds)
         log_call(
             service=service.id, hook=service.hook, hook_instance=hook_request.hook_instance_key,
-            tenant=auth.tenant, issuer=auth.issuer, duration_ms=(time.perf_counter() - started) * 1000,
+            tenant=auth.tenant, issuer=auth.issuer, duration_ms=seconds * 1000,
             cards=len(result.cards) if result else 0, outcome=outcome, status=status,
             fetched=result.data.fetched if result else (), missing=result.data.unknown if result else (),
             problems=result.data.problems if result else None,
@@ -94,6 +102,11 @@ async def call_service(request: Request, service_id: ServiceId) -> Response:
         done(500, "error")
         raise ApiError(500, f"An internal error occurred ({exc.stage}).", code="exception") from None
     _record_cards(request, service, hook_request.hook_instance_key, result)
+    record_cards(
+        service.id,
+        ((card.source.topic.code if card.source.topic else None, card.indicator) for card in result.cards),
+        state.knowledge.recommendations,
+    )
     done(200, "cards" if result.cards else "no-cards", result)
     return Response(result.body, media_type=JSON, headers=NO_STORE)
 
@@ -156,5 +169,7 @@ async def feedback(request: Request, service_id: ServiceId) -> Response:
     except Exception as exc:
         log.error("feedback not stored: %s", type(exc).__name__, extra={"service": service.id})
         raise ApiError(503, "The feedback could not be stored; please retry.", code="transient") from None
+    for record in records:
+        record_feedback(service.id, record.outcome, record.override_code, OVERRIDE_CODES)
     log.info("feedback", extra={"service": service.id, "items": len(records)})
     return Response(status_code=200)

@@ -11,6 +11,8 @@ from http.cookiejar import Cookie, CookieJar, DefaultCookiePolicy
 
 import httpx
 
+from cds_service.metrics.http import MeteredClient
+
 # seconds per connect/read/write/pool step; resolve() also enforces a total deadline
 DEFAULT_TIMEOUT = 2.0
 DEFAULT_CONNECT_TIMEOUT = 1.0
@@ -39,7 +41,7 @@ def create_client(
         library_logger = logging.getLogger(name)
         if library_logger.level == logging.NOTSET:
             library_logger.setLevel(logging.WARNING)
-    return httpx.AsyncClient(
+    return MeteredClient(  # an httpx.AsyncClient that feeds the FHIR fetch metrics
         timeout=httpx.Timeout(timeout, connect=connect_timeout),
         limits=httpx.Limits(
             max_connections=max_connections,

@@ -1,10 +1,15 @@
-"""Database engine and tables (SQLAlchemy 2 Core). SQLite by default; any SQLAlchemy URL works.
+"""Database engine and tables (SQLAlchemy 2 Core). SQLite by default; PostgreSQL with the
+``postgres`` extra (psycopg 3). The schema is owned by the Alembic migrations in
+``cds_service/storage/migrations`` (:mod:`cds_service.storage.migrate`); these tables are what the
+latest revision makes.
 
 No patient data is stored: issued cards are recorded by card uuid, service, recommendation code
 and hookInstance; feedback by card uuid, outcome and the override reason the clinician chose.
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from sqlalchemy import (
     JSON,
@@ -20,7 +25,8 @@ from sqlalchemy import (
     create_engine,
     event,
 )
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 
 metadata = MetaData()
 
@@ -53,6 +59,50 @@ feedback = Table(
 )
 
 
+SUPPORTED = "sqlite:///PATH or postgresql+psycopg://USER:PASSWORD@HOST/DB"
+
+
+def normalise_url(url: str) -> str:
+    """``postgresql://`` means psycopg 3 here, our only PostgreSQL driver (SQLAlchemy's default is psycopg2)."""
+    if url.startswith(("postgresql://", "postgres://")):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+def check_database_url(url: str) -> None:
+    """A ``ValueError`` naming what is wrong with ``url`` (no engine is created, nothing connects)."""
+    try:
+        parsed = make_url(normalise_url(url))
+    except ArgumentError:
+        raise ValueError(f"not a database URL; use {SUPPORTED}") from None
+    backend = parsed.get_backend_name()
+    if backend not in ("sqlite", "postgresql"):
+        raise ValueError(f"unsupported database {backend!r}; use {SUPPORTED}")
+    try:
+        parsed.get_dialect()
+    except NoSuchModuleError:
+        raise ValueError(f"unknown driver {parsed.drivername!r}; use {SUPPORTED}") from None
+    if backend == "postgresql":
+        try:
+            parsed.get_dialect().import_dbapi()
+        except ImportError:
+            raise ValueError("the PostgreSQL driver is not installed: pip install -e '.[postgres]'") from None
+        return
+    database = parsed.database or ""
+    if database and database != ":memory:" and not database.startswith("file:"):
+        folder = Path(database).expanduser().absolute().parent
+        if not folder.is_dir():
+            raise ValueError(f"the folder {folder} does not exist; create it or choose another path")
+
+
+def masked_url(url: str) -> str:
+    """``url`` with its password hidden, for logs and ``check-config``."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "(not a URL)"
+
+
 def create_db_engine(url: str) -> Engine:
     """An engine; for SQLite with WAL, a busy timeout and connections usable from any thread."""
     if url.startswith("sqlite"):
@@ -67,7 +117,7 @@ def create_db_engine(url: str) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(normalise_url(url), pool_pre_ping=True)
 
 
 def create_tables(engine: Engine) -> None:

@@ -72,10 +72,12 @@ def test_invalid_values_are_refused(monkeypatch, name, value):
         Settings()
 
 
-def test_cli_runs_uvicorn_with_the_app_factory(monkeypatch):
+def test_cli_runs_uvicorn_with_the_app_factory(monkeypatch, tmp_path):
     calls = []
     monkeypatch.setattr(cli.uvicorn, "run", lambda app, **kwargs: calls.append((app, kwargs)))
     monkeypatch.setenv("CDS_PORT", "8123")
+    monkeypatch.setenv("CDS_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path / "metrics"))
     cli.main(["--host", "0.0.0.0", "--workers", "2"])
     app, kwargs = calls[0]
     assert app == "cds_service.app:create_app" and kwargs["factory"] is True

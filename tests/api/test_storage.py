@@ -8,7 +8,8 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy import select
 
-from cds_service.storage.db import create_db_engine, create_tables, issued_cards
+from cds_service.storage.db import create_db_engine, issued_cards
+from cds_service.storage.migrate import upgrade
 from cds_service.storage.records import IssuedCard, count_feedback, save_issued_cards
 from cds_service.storage.writer import Writer
 
@@ -20,9 +21,9 @@ def card(n: int) -> IssuedCard:
 
 
 @pytest.fixture
-def engine(tmp_path):
-    engine = create_db_engine(f"sqlite:///{tmp_path / 'w.db'}")
-    create_tables(engine)
+def engine(database_url):
+    engine = create_db_engine(database_url)  # SQLite and PostgreSQL
+    upgrade(engine)
     yield engine
     engine.dispose()
 

@@ -1,7 +1,7 @@
 """A separate worker process for the cross-process replay test (run with ``python -m``).
 
 Reads a JSON job on stdin, waits until ``start_at`` so that both workers race, authenticates the
-token against the shared SQLite file and prints ``accepted`` or ``rejected: <reason>``.
+token against the shared database (SQLite file or PostgreSQL) and prints ``accepted`` or ``rejected: <reason>``.
 """
 
 from __future__ import annotations
@@ -12,20 +12,20 @@ import sys
 import time
 
 import httpx
-from sqlalchemy import create_engine
 
 from cds_service.auth.base import Unauthorized
 from cds_service.auth.issuers import Issuer
 from cds_service.auth.jwks import JwksCache
 from cds_service.auth.jwt import JwtAuthenticator
 from cds_service.auth.replay import SqlReplayStore
+from cds_service.storage.db import create_db_engine
 
 from .helpers import ISS, request
 
 
 async def main() -> str:
     job = json.loads(sys.stdin.read())
-    engine = create_engine(job["database_url"], connect_args={"timeout": 30})
+    engine = create_db_engine(job["database_url"])  # SQLite or PostgreSQL
     async with httpx.AsyncClient() as client:
         auth = JwtAuthenticator(
             [Issuer(iss=ISS, jwks=job["jwks"])],

@@ -25,12 +25,12 @@ def start_worker(job: dict, job_file: Path) -> subprocess.Popen:
 
 
 @pytest.mark.parametrize("same_token", [True, False])
-def test_two_processes_accept_a_token_only_once(tmp_path, same_token):
+def test_two_processes_accept_a_token_only_once(tmp_path, same_token, database_url):
     key = ec_key()
     first = token(key, claims(jti="shared-jti"))
     second = first if same_token else token(key, claims(jti="shared-jti"))
     start_at = time.time() + 3.0  # both interpreters are up by then, so they race on the insert
-    base = {"database_url": f"sqlite:///{tmp_path / 'shared.db'}", "jwks": jwks(key), "now": NOW, "start_at": start_at}
+    base = {"database_url": database_url, "jwks": jwks(key), "now": NOW, "start_at": start_at}
     procs = [start_worker({**base, "token": tok}, tmp_path / f"job{i}.json") for i, tok in enumerate((first, second))]
     outputs = []
     for proc in procs:

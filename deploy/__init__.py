@@ -1,0 +1,1 @@
+"""Deployment files (Kubernetes, Grafana) and the scripts that check them (not part of the package)."""
