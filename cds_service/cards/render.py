@@ -12,8 +12,6 @@ fracture prevention). The page's absolute URL comes from the caller (the API kno
 
 from __future__ import annotations
 
-import weakref
-from functools import lru_cache
 from typing import Iterable
 
 from cds_service.cards.i18n import DEFAULT_LANGUAGE, Catalogue, catalogue
@@ -79,25 +77,11 @@ def render_card(
     )
 
 
-# id(knowledge) -> (weak reference to it, {(code, catalogue): (source, links)}), bounded
-_SOURCES: dict[int, tuple[weakref.ref, dict[tuple[str, Catalogue], tuple[Source, tuple[Link, ...]]]]] = {}
-_MAX_SOURCES = 256
-
-
 def _source_and_links(code: str, knowledge: Knowledge, cat: Catalogue) -> tuple[Source, tuple[Link, ...]]:
-    """A card's (frozen, validated) source and links: built once per knowledge, code and catalogue."""
-    entry = _SOURCES.get(id(knowledge))
-    if entry is None or entry[0]() is not knowledge:
-        entry = _SOURCES[id(knowledge)] = (weakref.ref(knowledge), {})
-    cache = entry[1]
-    found = cache.get((code, cat))
-    if found is None:
-        if len(cache) >= _MAX_SOURCES:
-            cache.clear()
-        links = (Link(label=cat.text("link.guideline"), url=knowledge.guideline_url, type="absolute"),) if knowledge.guideline_url else ()
-        source = Source(label=knowledge.guideline_title, url=knowledge.guideline_url, topic=topic(code, knowledge, cat))
-        found = cache[(code, cat)] = (source, links)
-    return found
+    """A card's source and the link to the guideline itself (when the knowledge has its URL)."""
+    links = (Link(label=cat.text("link.guideline"), url=knowledge.guideline_url, type="absolute"),) if knowledge.guideline_url else ()
+    source = Source(label=knowledge.guideline_title, url=knowledge.guideline_url, topic=topic(code, knowledge, cat))
+    return source, links
 
 
 def card_links(
@@ -125,9 +109,8 @@ def topic(code: str, knowledge: Knowledge, cat: Catalogue) -> Coding:
     return Coding(system=knowledge.recommendation_system, code=code, display=display)
 
 
-@lru_cache(maxsize=8)
 def override_reasons(cat: Catalogue) -> tuple[OverrideReason, ...]:
-    """The same (frozen) reasons on every card of a language: built once per catalogue."""
+    """The reasons a clinician can give for not following a card, in the card's language."""
     return tuple(OverrideReason(system=NON_ADHERENCE_SYSTEM, code=c, display=cat.text(f"override.{c}")) for c in OVERRIDE_CODES)
 
 

@@ -10,10 +10,8 @@ tests validate the output with ``fhir.resources`` (R4B), the service does not (i
 
 from __future__ import annotations
 
-import weakref
 from typing import Any, Mapping, Sequence
 
-import orjson
 
 from cds_service.cards.i18n import Catalogue
 from cds_service.cards.model import Action, Suggestion, prune
@@ -28,18 +26,6 @@ UNIT_DISPLAY = {"ug": "µg"}
 
 ExtraCodings = Mapping[str, Sequence[Any]]
 
-# id(knowledge) -> (weak reference to it, {(kind, key, language): template as JSON bytes})
-_CACHE: dict[int, tuple[weakref.ref, dict[tuple[str, str, str], bytes]]] = {}
-
-
-def _templates(knowledge: Knowledge) -> dict[tuple[str, str, str], bytes]:
-    entry = _CACHE.get(id(knowledge))
-    if entry is None or entry[0]() is not knowledge:
-        entry = (weakref.ref(knowledge), {})
-        _CACHE[id(knowledge)] = entry
-    return entry[1]
-
-
 def _coding(c: Any) -> dict[str, str]:
     """A FHIR Coding dict from a knowledge Coding, a card Coding or a plain dict."""
     if isinstance(c, Mapping):
@@ -53,11 +39,7 @@ def _coding(c: Any) -> dict[str, str]:
 
 
 def _medication_template(knowledge: Knowledge, nutrient: Nutrient, cat: Catalogue) -> dict:
-    """A fresh copy of the nutrient's draft MedicationRequest template (without patient parts)."""
-    key = ("MedicationRequest", nutrient.id, cat.language)
-    cache = _templates(knowledge)
-    if key in cache:
-        return orjson.loads(cache[key])
+    """The nutrient's draft MedicationRequest without patient parts, pruned of empty values."""
     dosage: dict[str, Any] = {
         "text": cat.text(Line(f"dosage.{nutrient.id}", lines.dose_line(nutrient).params)),
         "timing": ONCE_DAILY,
@@ -86,8 +68,7 @@ def _medication_template(knowledge: Knowledge, nutrient: Nutrient, cat: Catalogu
     }
     if nutrient.product:
         template["medicationCodeableConcept"]["coding"] = [_coding(c) for c in nutrient.product]
-    cache[key] = orjson.dumps(prune(template))
-    return orjson.loads(cache[key])
+    return prune(template)
 
 
 def medication_request(
@@ -117,29 +98,25 @@ def _reasons(resource: dict, references: Sequence[str]) -> None:
 
 
 def _lab_template(knowledge: Knowledge, lab: str, cat: Catalogue) -> dict:
-    """A fresh copy of a lab's draft ServiceRequest template (without patient parts)."""
-    key = ("ServiceRequest", lab, cat.language)
-    cache = _templates(knowledge)
-    if key not in cache:
-        order = knowledge.lab_orders.get(lab) or knowledge.lab_order
-        params = {"title": knowledge.guideline_title, "version": knowledge.version}
-        if order.lab == "lab-25ohd":
-            note = Line("note.lab-order", {
-                **params, "low": knowledge.param("vitd-target-low-nmol"), "high": knowledge.param("vitd-target-high-nmol"),
-            })
-        else:
-            note = Line(f"note.lab-order.{order.lab}", params)
-        template = {
-            "resourceType": "ServiceRequest",
-            "status": "draft",
-            "intent": "proposal",
-            "instantiatesCanonical": [order.canonical],
-            "category": [{"coding": [_coding(c) for c in order.category]}] if order.category else [],
-            "code": {"coding": [_coding(c) for c in order.code], "text": cat.text(f"product.{order.lab}")},
-            "note": [{"text": cat.text(note)}],
-        }
-        cache[key] = orjson.dumps(prune(template))
-    return orjson.loads(cache[key])
+    """A lab's draft ServiceRequest without patient parts, pruned of empty values."""
+    order = knowledge.lab_orders.get(lab) or knowledge.lab_order
+    params = {"title": knowledge.guideline_title, "version": knowledge.version}
+    if order.lab == "lab-25ohd":
+        note = Line("note.lab-order", {
+            **params, "low": knowledge.param("vitd-target-low-nmol"), "high": knowledge.param("vitd-target-high-nmol"),
+        })
+    else:
+        note = Line(f"note.lab-order.{order.lab}", params)
+    template = {
+        "resourceType": "ServiceRequest",
+        "status": "draft",
+        "intent": "proposal",
+        "instantiatesCanonical": [order.canonical],
+        "category": [{"coding": [_coding(c) for c in order.category]}] if order.category else [],
+        "code": {"coding": [_coding(c) for c in order.code], "text": cat.text(f"product.{order.lab}")},
+        "note": [{"text": cat.text(note)}],
+    }
+    return prune(template)
 
 
 def service_request(knowledge: Knowledge, order: LabOrderProposal, cat: Catalogue, patient_id: str) -> dict:
