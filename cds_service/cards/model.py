@@ -127,15 +127,20 @@ def prune(value: Any) -> Any:
     action's ``resource`` is a plain dict, so it is built free of empty values.
     """
     if isinstance(value, dict):
-        pruned = ((k, prune(v)) for k, v in value.items())
-        return {k: v for k, v in pruned if not _empty(v)}
+        out = {}
+        for key, item in value.items():
+            item = prune(item)
+            if item is not None and item != "" and item != [] and item != {}:
+                out[key] = item
+        return out
     if isinstance(value, (list, tuple)):
-        return [v for v in map(prune, value) if not _empty(v)]
+        items = []
+        for item in value:
+            item = prune(item)
+            if item is not None and item != "" and item != [] and item != {}:
+                items.append(item)
+        return items
     return value
-
-
-def _empty(value: Any) -> bool:
-    return value is None or value == "" or value == [] or value == {}
 
 
 def dump_json(response: CdsResponse) -> bytes:
