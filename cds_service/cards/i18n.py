@@ -52,6 +52,8 @@ class _Number(str):
     """A formatted number that can also be formatted as a plural message: ``{days:day}``."""
 
     __slots__ = ("catalogue", "raw")
+    catalogue: "Catalogue"
+    raw: float
 
     def __new__(cls, text: str, catalogue: "Catalogue", raw: float) -> "_Number":
         obj = super().__new__(cls, text)
@@ -85,7 +87,7 @@ class Catalogue:
 
     def text(self, line: Line | str, *, markdown: bool = False) -> str:
         """Render a line (or a bare key) in this language."""
-        if line.__class__ is str:
+        if isinstance(line, str):
             key, params = line, None
         else:
             key, params = line.key, line.params

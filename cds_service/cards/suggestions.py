@@ -26,7 +26,7 @@ UNIT_DISPLAY = {"ug": "µg"}
 
 ExtraCodings = Mapping[str, Sequence[Any]]
 
-def _coding(c: Any) -> dict[str, str]:
+def _coding(c: Any) -> dict[str, Any]:
     """A FHIR Coding dict from a knowledge Coding, a card Coding or a plain dict."""
     if isinstance(c, Mapping):
         system, code, display = c.get("system"), c.get("code"), c.get("display")
@@ -57,7 +57,7 @@ def _medication_template(knowledge: Knowledge, nutrient: Nutrient, cat: Catalogu
                 },
             }
         ]
-    template = {
+    template: dict[str, Any] = {
         "resourceType": "MedicationRequest",
         "status": "draft",
         "intent": "proposal",
@@ -163,14 +163,14 @@ def build_suggestions(
         out.append(Suggestion(label=cat.text(label), isRecommended=True, actions=(*actions, *(a for _, a in labs))))
         if len(actions) > 1:
             for p, action in zip(proposals, actions):
-                label = cat.text(Line("suggestion.one", {"nutrient": lines.nutrient_name(p.nutrient)}))
+                one = cat.text(Line("suggestion.one", {"nutrient": lines.nutrient_name(p.nutrient)}))
                 needed = tuple(a for o, a in labs if p.nutrient in o.nutrients)
-                out.append(Suggestion(label=label, isRecommended=False, actions=(action, *needed)))
+                out.append(Suggestion(label=one, isRecommended=False, actions=(action, *needed)))
     if rec.lab_order is not None:
         key = "suggestion.lab-order" if rec.lab_order.lab == "lab-25ohd" else f"suggestion.lab-order.{rec.lab_order.lab}"
         action = _lab_action(knowledge, rec.lab_order, cat, patient_id)
         out.append(Suggestion(label=cat.text(key), isRecommended=not out, actions=(action,)))
     if rec.delete_orders:
-        actions = tuple(Action(type="delete", description=cat.text("action.delete-order"), resourceId=rid) for rid in rec.delete_orders)
-        out.append(Suggestion(label=cat.text("suggestion.delete"), isRecommended=not out, actions=actions))
+        deletes = tuple(Action(type="delete", description=cat.text("action.delete-order"), resourceId=rid) for rid in rec.delete_orders)
+        out.append(Suggestion(label=cat.text("suggestion.delete"), isRecommended=not out, actions=deletes))
     return out

@@ -98,7 +98,11 @@ def prepared(knowledge: Knowledge) -> Prepared:
     if hit is not None and hit[0]() is knowledge:
         return hit[1]
     built = _prepare(knowledge)
-    _CACHE[key] = (weakref.ref(knowledge, lambda _r, key=key: _CACHE.pop(key, None)), built)
+
+    def forget(_: object) -> None:
+        _CACHE.pop(key, None)
+
+    _CACHE[key] = (weakref.ref(knowledge, forget), built)
     return built
 
 
