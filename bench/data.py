@@ -174,3 +174,55 @@ def patient_view_request(n_resources: int, *, seed: int = 7, with_prefetch: bool
 def search_results(request: dict[str, Any]) -> dict[str, Any]:
     """The prefetch of ``request`` keyed by resource type, for the loopback FHIR server."""
     return request["prefetch"]
+
+
+# --- scaling: many records that every stage must look at -----------------------------------------
+_SUPPLEMENTS = [
+    ("A12AA04", "Calciumcarbonaat 1,25 g kauwtablet (500 mg Ca)", 1, "{tbl}"),
+    ("A11CC05", "Colecalciferol 800 IE tablet", 1, "{tbl}"),
+    ("A12CC04", "Magnesiumcitraat tablet 200 mg elementair magnesium", 1, "{tbl}"),
+]
+
+
+def _supplement(i: int, authored: date, *, draft: bool = False) -> dict[str, Any]:
+    """A supplement order with its own product name (``"... (regimen i)"``), so no two records are
+    the same record and the dose totals must look at every one."""
+    atc, text, value, unit = _SUPPLEMENTS[i % len(_SUPPLEMENTS)]
+    resource = _med_request(i, atc, text.split()[0].lower(), f"{text} (regimen {i})", authored, value, unit)
+    if draft:
+        resource["id"] = f"d{i}"
+        resource["status"] = "draft"
+        resource["authoredOn"] = CLOCK.isoformat()
+    return resource
+
+
+def scaling_request(n_resources: int, hook: str = "patient-view", *, seed: int = 11) -> dict[str, Any]:
+    """A request with about ``n_resources`` resources, 30 % of them supplement orders.
+
+    ``patient-view``: the patient of :func:`patient_view_request` with ``n_resources`` in prefetch.
+    ``order-sign``: the same patient with 20 resources in prefetch and ``n_resources`` draft orders
+    (supplements and other drugs).
+    """
+    rnd = random.Random(seed)
+    if hook == "patient-view":
+        request = patient_view_request(n_resources, seed=seed)
+        meds = request["prefetch"]["medicationRequests"]["entry"]
+        for index, entry in enumerate(meds):
+            if index:  # every other order: a supplement, each its own product
+                entry["resource"] = _supplement(index, CLOCK - timedelta(days=rnd.randint(1, 900)))
+        return request
+    request = patient_view_request(20, seed=seed)
+    request["hook"] = hook
+    drafts = []
+    for i in range(n_resources):
+        if i % 4:
+            drafts.append(_supplement(i, CLOCK, draft=True))
+        else:
+            atc, name, text = _FILLER_MEDS[i % len(_FILLER_MEDS)]
+            other = _med_request(i, atc, name, f"{text} (regimen {i})", CLOCK, 1, "{tbl}")
+            other.update(id=f"d{i}", status="draft")
+            drafts.append(other)
+    request["context"]["draftOrders"] = {"resourceType": "Bundle", "type": "collection",
+                                         "entry": [{"resource": r} for r in drafts]}
+    request["context"]["selections"] = []
+    return request

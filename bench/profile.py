@@ -22,7 +22,7 @@ import orjson
 
 from bench import data
 
-URL = "http://bench/cds-services/bone-health-patient-view"
+URL = "http://localhost/cds-services/bone-health-patient-view"
 
 
 async def _calls(app: Any, body: bytes, n: int, stages: dict[str, list[float]]) -> None:

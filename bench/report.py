@@ -63,6 +63,12 @@ def evaluate_targets(report: dict[str, Any]) -> list[dict[str, Any]]:
         None if worst is None else worst <= 1000)
     add("rules core: median over golden patients", f"{core.get('median_us')} µs", "report", None)
 
+    for hook, rows in report.get("scaling", {}).items():
+        ratios = [r["ratio"] for r in rows if r["ratio"]]
+        if ratios:
+            add(f"{hook}: CPU time ratio per doubling of resources ({rows[0]['resources']}-{rows[-1]['resources']})",
+                " / ".join(f"{r:.2f}" for r in ratios), "<= 2.5 (linear: 2)", max(ratios) <= 2.5)
+
     pv = report["patient_view"]
     if "100" in pv and "c32" in pv["100"]:
         s, b = pv["100"]["c32"]["service"], pv["100"]["c32"]["baseline"]
@@ -137,6 +143,12 @@ def _markdown(report: dict[str, Any], targets: list[dict[str, Any]]) -> str:
         "", "## Rules core (facts to cards, in-process)", "",
         f"{core['patients']} golden patients, {core['iterations']} iterations each (round-robin): median"
         f" {core['median_us']} µs, worst patient {core['max_us']} µs (slowest: {', '.join(core.get('slowest', []))}).", "",
+        "## Scaling (in process, the whole ASGI app, body limit raised; median per size)", "",
+        "| hook | " + " | ".join(f"{r['resources']} resources" for r in next(iter(report.get("scaling", {}).values()), [])) + " |",
+        "|---|" + "---|" * len(next(iter(report.get("scaling", {}).values()), [])),
+        *(f"| {hook} | " + " | ".join(f"{r['cpu_ms']} ms CPU" + (f" (x{r['ratio']})" if r["ratio"] else "") for r in rows) + " |"
+          for hook, rows in report.get("scaling", {}).items()),
+        "",
         "## FHIR fallback", "",
         f"Missing keys {', '.join(fb['missing_keys'])}; the FHIR server adds {fb['delay_ms']:.0f} ms per request. "
         f"Call latency median {fb['latency_ms']['median']:.1f} ms (min {fb['latency_ms']['min']:.1f}, max "

@@ -2,6 +2,7 @@
 
     python -m bench                 # full run, report in bench/results/
     python -m bench --smoke         # seconds-long run that only proves the bench works (used by tests)
+    python -m bench --scaling-only  # only the scaling curve, 1k-8k resources in process (about a minute)
 
 Every HTTP figure is reported next to a baseline measured in the same run (this machine is shared and
 noisy): a bare ASGI app served by the same server the same way, that reads the same body, parses it
@@ -20,7 +21,7 @@ from typing import Any
 import httpx
 import orjson
 
-from bench import data, fhir_server, load, servers
+from bench import data, fhir_server, load, scaling, servers
 from bench.core import rules_core
 from bench.report import machine_info, write_report
 
@@ -163,6 +164,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--no-wrk", action="store_true", help="use the Python load loop even if wrk is there")
+    parser.add_argument("--scaling-only", action="store_true",
+                        help="only the scaling curve (1k-8k resources in process; about a minute)")
+    parser.add_argument("--scaling-calls", type=int, default=3, help="calls per size in the scaling curve (median)")
     args = parser.parse_args(argv)
 
     if args.smoke:
@@ -176,11 +180,17 @@ def main(argv: list[str] | None = None) -> int:
         fallback_samples, starts, memory_requests, core_iterations = 30, 3, 20_000, 200
         warm_up_requests = 1_000
 
+    if args.scaling_only:
+        result = asyncio.run(scaling.measure(scaling.SIZES, args.scaling_calls))
+        print(scaling.format_rows(result))
+        return 0
+    scaling_sizes = (100, 200) if args.smoke else scaling.SIZES
     report: dict[str, Any] = {"machine": machine_info(), "mode": "smoke" if args.smoke else "full",
                               "load_tool": "wrk" if use_wrk else "python", "workers": args.workers,
                               "service_log_level": os.environ.get("CDS_LOG_LEVEL", "INFO (default)")}
     t0 = time.perf_counter()
     report["rules_core"] = asyncio.run(rules_core(iterations=core_iterations))
+    report["scaling"] = asyncio.run(scaling.measure(scaling_sizes, 1 if args.smoke else args.scaling_calls))
     report["patient_view"] = _http_scenario(sizes, concurrencies, seconds=seconds, repeats=repeats,
                                             workers=args.workers, use_wrk=use_wrk)
     report["fhir_fallback"] = _fallback_scenario(

@@ -127,6 +127,7 @@ def create_app(
                     disabled_rules=frozenset(settings.disabled_rules),
                 ),
                 fetch_deadline_seconds=settings.fetch_deadline_seconds,
+                fetch_concurrency=settings.fetch_concurrency,
                 clock=clock,
                 extra_codings=site_codings,
             )

@@ -66,10 +66,17 @@ class Settings(BaseSettings):
     workers: int = Field(1, ge=1, le=64)
     database_url: str = "sqlite:///./cds-service.db"
     max_body_bytes: int = Field(5 * 1024 * 1024, ge=1024)
+    max_header_bytes: int = Field(32 * 1024, ge=4096)  # all request headers together (431 above)
     fetch_deadline_seconds: float = Field(2.0, gt=0, le=60)
+    fetch_concurrency: int = Field(6, ge=1, le=100)  # parallel fetches per call to one FHIR server
     default_language: Literal["nl", "en"] = "nl"
     # None: the profile's default (development: the sandbox and localhost origins; production: none)
     cors_origins: StrList | None = None
+    # Host header names accepted besides the loopback names (development: always checked; production:
+    # checked when set), against DNS rebinding
+    allowed_hosts: StrList = Field(default_factory=list)
+    # fhirServer base URLs an unauthenticated loopback call (development) may name besides loopback ones
+    dev_fhir_servers: StrList = Field(default_factory=list)
     disabled_triggers: StrList = Field(default_factory=list)
     disabled_rules: StrList = Field(default_factory=list)
     # /openapi.json and /docs: None means on in development, off in production

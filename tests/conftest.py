@@ -39,7 +39,8 @@ def migrate_database(url: str) -> None:
 
 @pytest.fixture
 def settings(tmp_path) -> Settings:
-    return Settings(database_url=f"sqlite:///{tmp_path / 'cds.db'}")
+    # the in-process test clients call http://testserver: a Host the development profile must be told about
+    return Settings(database_url=f"sqlite:///{tmp_path / 'cds.db'}", allowed_hosts=["testserver"])
 
 
 @pytest.fixture

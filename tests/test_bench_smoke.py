@@ -24,6 +24,10 @@ def test_smoke_run_writes_a_complete_report_without_errors(tmp_path, capsys):
     core = report["rules_core"]
     assert core["patients"] > 0 and core["median_us"] > 0 and core["max_us"] >= core["median_us"]
 
+    assert set(report["scaling"]) == {"patient-view", "order-sign"}
+    assert all(row["ms"] > 0 for rows in report["scaling"].values() for row in rows)
+    assert "## Scaling" in markdown
+
     assert report["patient_view"], "no patient-view runs"
     for size, by_concurrency in report["patient_view"].items():
         for concurrency, by_app in by_concurrency.items():

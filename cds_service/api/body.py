@@ -9,20 +9,17 @@ from starlette.requests import Request
 
 from cds_service.api.errors import ApiError
 
-# media types accepted for a JSON body; "+json" suffixes (application/fhir+json) are accepted too.
-# text/plain is tolerated: some browser clients send it to avoid a CORS preflight.
-_JSON_TYPES = {"application/json", "text/json", "text/plain"}
+# The only media types accepted for a body (parameters such as charset aside). Not text/plain, and
+# not a missing Content-Type: a browser sends those cross-origin without a CORS preflight, so a web
+# page could make the service act (and store feedback) without the CORS policy ever being asked.
+JSON_MEDIA_TYPES = frozenset({"application/json", "application/fhir+json"})
 UTF8_BOM = b"\xef\xbb\xbf"
 
 
 def _check_media_type(request: Request) -> None:
-    raw = request.headers.get("content-type")
-    if not raw:
-        return
-    media = raw.split(";", 1)[0].strip().lower()
-    if media in _JSON_TYPES or media.endswith("+json"):
-        return
-    raise ApiError(415, "The request body must be JSON (Content-Type: application/json).")
+    raw = request.headers.get("content-type") or ""
+    if raw.split(";", 1)[0].strip().lower() not in JSON_MEDIA_TYPES:
+        raise ApiError(415, "The request body must be JSON (Content-Type: application/json or application/fhir+json).")
 
 
 async def read_body(request: Request, limit: int) -> bytes:

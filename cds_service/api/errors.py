@@ -23,6 +23,7 @@ _CODES = {
     412: "not-found",
     413: "too-long",
     415: "not-supported",
+    431: "too-long",
     500: "exception",
     503: "transient",
 }

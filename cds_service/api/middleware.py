@@ -1,4 +1,5 @@
-"""Middleware: CORS (outermost, so error answers carry CORS headers too) and a catch-all 500."""
+"""Middleware: header limits, Host allowlist and security headers (outermost), CORS (next, so error
+answers carry CORS headers too) and a catch-all 500."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cds_service.api.errors import ApiError, error_response
+from cds_service.api.hardening import HardeningMiddleware
 from cds_service.config import Settings
 
 log = logging.getLogger("cds_service.api")
@@ -90,6 +92,13 @@ class CdsCorsMiddleware(CORSMiddleware):
 def middleware(settings: Settings) -> list[Middleware]:
     origins, regex = settings.cors_policy()
     return [
+        Middleware(
+            HardeningMiddleware,
+            max_header_bytes=settings.max_header_bytes,
+            check_host=not settings.production or bool(settings.allowed_hosts),
+            allowed_hosts=settings.allowed_hosts,
+            hsts=settings.production,
+        ),
         Middleware(
             CdsCorsMiddleware,
             allow_origins=origins,

@@ -149,7 +149,10 @@ def utc_instant(value: str) -> str:
         moment = datetime.fromisoformat(text)
     except ValueError:
         raise ValueError("outcomeTimestamp is not a valid date and time") from None
-    moment = moment.astimezone(timezone.utc)
+    try:  # the UTC instant must itself be a date and time: years 0001-9999
+        moment = moment.astimezone(timezone.utc)
+    except OverflowError:
+        raise ValueError("outcomeTimestamp is outside the years 0001-9999 once converted to UTC") from None
     return moment.isoformat(timespec="microseconds" if moment.microsecond else "seconds").replace("+00:00", "Z")
 
 

@@ -24,13 +24,15 @@ from cds_service.logs import log_call
 from cds_service.metrics.registry import record_auth_rejection, record_call, record_cards, record_feedback
 from cds_service.pipeline import HookResult, StageError
 from cds_service.storage.records import FeedbackRecord, IssuedCard, save_feedback, save_issued_cards
-from cds_service.storage.writer import log_failure
 
 log = logging.getLogger("cds_service.api")
 
 FEEDBACK_WRITE_TIMEOUT = 5.0
 ServiceId = Annotated[str, Path(description="a service id from discovery, e.g. bone-health-patient-view")]
+ISSUED_WRITE_TIMEOUT = 2.0
 NO_STORE = {"Cache-Control": "no-store"}  # cards carry patient data
+# discovery changes only with a new release; private: in production it is an authenticated answer
+DISCOVERY_CACHE = {"Cache-Control": "private, max-age=300"}
 MAX_COMMENT = 2000
 
 
@@ -54,7 +56,7 @@ def _service(request: Request, service_id: str) -> ServiceDefinition:
 
 async def discovery(request: Request) -> Response:
     await authenticate(request)
-    return Response(request.app.state.discovery_body, media_type=JSON)
+    return Response(request.app.state.discovery_body, media_type=JSON, headers=DISCOVERY_CACHE)
 
 
 async def call_service(request: Request, service_id: ServiceId) -> Response:
@@ -101,7 +103,7 @@ async def call_service(request: Request, service_id: ServiceId) -> Response:
         log.error("hook call failed in %s: %s at %s", exc.stage, type(exc.error).__name__, where(exc.error))
         done(500, "error")
         raise ApiError(500, f"An internal error occurred ({exc.stage}).", code="exception") from None
-    _record_cards(request, service, hook_request.hook_instance_key, result)
+    await _record_cards(request, service, hook_request.hook_instance_key, result)
     record_cards(
         service.id,
         ((card.source.topic.code if card.source.topic else None, card.indicator) for card in result.cards),
@@ -111,8 +113,16 @@ async def call_service(request: Request, service_id: ServiceId) -> Response:
     return Response(result.body, media_type=JSON, headers=NO_STORE)
 
 
-def _record_cards(request: Request, service: ServiceDefinition, hook_instance: str, result: HookResult) -> None:
-    """Queue the issued-card records (no patient data); never delays or fails the response."""
+async def _record_cards(request: Request, service: ServiceDefinition, hook_instance: str, result: HookResult) -> None:
+    """Write the issued-card records (no patient data) before the answer leaves.
+
+    Every card a client has seen is then on record when its feedback comes (the feedback loop finds
+    a snoozed card's call by it), also after a crash. The writer commits the records of calls that
+    arrive while a commit runs together in the next one (group commit), so concurrent calls share
+    commits instead of queueing one each. A write that fails or takes longer than
+    :data:`ISSUED_WRITE_TIMEOUT` is logged and the cards are still answered: withholding safety
+    cards because the database is down would be worse than a card without a record.
+    """
     if not result.cards:
         return
     state = request.app.state
@@ -129,7 +139,10 @@ def _record_cards(request: Request, service: ServiceDefinition, hook_instance: s
         )
         for card in result.cards
     ]
-    log_failure(state.writer.submit(save_issued_cards(cards)), "issued cards")
+    try:
+        await state.writer.run(save_issued_cards(cards), timeout=ISSUED_WRITE_TIMEOUT)
+    except Exception as exc:
+        log.error("issued cards not stored: %s", type(exc).__name__, extra={"service": service.id})
 
 
 async def feedback(request: Request, service_id: ServiceId) -> Response:

@@ -13,6 +13,8 @@ from typing import Protocol
 
 from starlette.requests import Request
 
+from .profile import is_loopback_url
+
 
 class Unauthorized(Exception):
     """The request is not authenticated. ``str(exc)`` is a reason for the log, never for the client."""
@@ -29,9 +31,10 @@ class AuthContext:
     jti: str | None = None
     authenticated: bool = False  # False: an unauthenticated call allowed by the profile (dev loopback)
     fhir_servers: tuple[str, ...] | None = None  # allowed FHIR base URLs; None = not restricted
+    loopback_fhir_servers: bool = False  # any loopback fhirServer is allowed too (development, no token)
 
     def check_fhir_server(self, url: str) -> None:
-        if self.fhir_servers is None:
+        if self.fhir_servers is None or (self.loopback_fhir_servers and is_loopback_url(url)):
             return
         if not any(url.rstrip("/") == allowed.rstrip("/") for allowed in self.fhir_servers):
             raise ForbiddenFhirServer("fhirServer not allowed for this issuer")

@@ -33,4 +33,5 @@ def build_authenticator(
         algorithms=algorithms_of(settings),
         leeway_seconds=30.0 if leeway is None else float(leeway),
         allow_loopback_unauthenticated=not is_production(settings),
+        loopback_fhir_servers=tuple(getattr(settings, "dev_fhir_servers", None) or ()),
     )

@@ -1,7 +1,8 @@
 """Validation of the CDS Hooks client JWT (``Authorization: Bearer <JWT>``).
 
 Order of checks, cheapest and request-free first: size, shape, header (``alg``, ``typ``, ``kid``,
-``jku``), trusted ``iss``, ``jku`` allowlist — only then may keys be fetched — signature, claims
+``jku``), trusted ``iss``, the issuer's configured keys by ``kid``, the ``jku`` allowlist — only then
+may keys be fetched — signature, claims
 (``aud`` = the URL called, ``exp``/``iat``/``nbf`` with leeway, ``tenant``), and last the ``jti``
 replay store. Any failure raises :class:`Unauthorized` with a reason for the log; the token itself is
 never logged.
@@ -65,6 +66,7 @@ class JwtAuthenticator:
         max_lifetime_seconds: float = 3600.0,
         max_token_bytes: int = MAX_TOKEN_BYTES,
         allow_loopback_unauthenticated: bool = False,
+        loopback_fhir_servers: Sequence[str] = (),
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._issuers: dict[str, Issuer] = {i.iss: i for i in issuers}
@@ -76,6 +78,9 @@ class JwtAuthenticator:
         self._max_lifetime = max_lifetime_seconds
         self._max_bytes = max_token_bytes
         self._allow_loopback = allow_loopback_unauthenticated
+        # what an unauthenticated loopback call may name as fhirServer besides loopback servers: a
+        # web page on the developer's machine must not make us send its fhirAuthorization anywhere
+        self._loopback_fhir_servers = tuple(loopback_fhir_servers)
         self._clock = clock
 
     @property
@@ -97,7 +102,8 @@ class JwtAuthenticator:
         token = _bearer(request)
         if token is None:
             if self._allow_loopback and is_loopback_peer(request):
-                return AuthContext(authenticated=False)
+                return AuthContext(authenticated=False, fhir_servers=self._loopback_fhir_servers,
+                                   loopback_fhir_servers=True)
             raise Unauthorized("no credentials")
         claims, issuer = await self.verify(token, expected_audience(request, self._public_base_url))
         return AuthContext(
@@ -183,15 +189,18 @@ class JwtAuthenticator:
         return claims, issuer
 
     async def _key(self, issuer: Issuer, header: Mapping[str, Any], kid: str) -> dict[str, Any] | None:
+        """The issuer's key for ``kid``: its configured keys (inline or file) first, so an issuer
+        configured offline works even when its tokens carry a ``jku`` (the sandbox always sends one);
+        only a kid not among them makes us fetch, from an allowlisted ``jku`` or the issuer's URLs."""
+        if issuer.jwks is not None:
+            key = index_jwks(issuer.jwks).get(kid)
+            if key is not None:
+                return key
         jku = header.get("jku")
         if jku is not None:
             if not isinstance(jku, str) or not issuer.allows_jku(jku):
                 raise Unauthorized("jku not allowed")
             return await self._jwks.key_for(jku, kid)
-        if issuer.jwks is not None:
-            key = index_jwks(issuer.jwks).get(kid)
-            if key is not None or issuer.jwks_url is None:
-                return key
         if issuer.jwks_url is not None:
             return await self._jwks.key_for(issuer.jwks_url, kid)
         for url in issuer.jku:  # no jku in the token: try the issuer's allowed JWKS URLs

@@ -52,6 +52,29 @@ def is_loopback_peer(request: Request) -> bool:
     return address.is_loopback
 
 
+def is_loopback_name(name: str) -> bool:
+    """``localhost``, a ``.localhost`` name (RFC 6761: always loopback) or a loopback IP literal.
+
+    Names are never resolved: a DNS answer is what an attacker controls (rebinding).
+    """
+    name = name.strip().lower().removeprefix("[").removesuffix("]").rstrip(".")
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def is_loopback_url(url: str) -> bool:
+    """True if ``url``'s host is a loopback name (see :func:`is_loopback_name`)."""
+    try:
+        host = urlsplit(url).hostname
+    except ValueError:
+        return False
+    return host is not None and host != "" and is_loopback_name(host)
+
+
 def algorithms_of(settings: Any) -> tuple[str, ...]:
     """The service-wide algorithm list from ``settings.jwt_algorithms`` (list or comma string)."""
     raw = getattr(settings, "jwt_algorithms", None)

@@ -19,6 +19,7 @@ from __future__ import annotations
 from cds_service.facts.dosage import Amount as Daily
 from cds_service.facts.model import Amount
 from cds_service.facts.products import Product, elemental_strength, name_strengths, salt_weight
+from cds_service.facts.values import MAX_QUANTITY, in_range
 from cds_service.knowledge.model import NUTRIENTS
 
 NUTRIENT_IDS = frozenset(NUTRIENTS)
@@ -27,8 +28,14 @@ _IU_PER_UG = 40.0
 
 
 def to_nutrient(amount: Daily, nutrient: str | None) -> Amount | None:
-    """A daily (value, kind) in the fixed unit of ``nutrient`` (ug for vitamin D, else mg)."""
+    """A daily (value, kind) in the fixed unit of ``nutrient`` (ug for vitamin D, else mg).
+
+    None when the kind does not convert, or the value (a product of strengths, counts and
+    frequencies) is not a plausible daily amount (:data:`MAX_QUANTITY`, NaN, infinity).
+    """
     value, kind = amount
+    if in_range(value, 0.0, MAX_QUANTITY * 1000) is None:
+        return None
     if nutrient == "vitamin-d":
         if kind == "iu":
             return Amount(round(value / _IU_PER_UG, 4), "ug")

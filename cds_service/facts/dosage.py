@@ -11,7 +11,19 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from cds_service.facts.values import as_dict, as_list, codings, duration_days, number, text, unit_days
+from cds_service.facts.values import (
+    MAX_DAYS,
+    MAX_QUANTITY,
+    MIN_PERIOD_DAYS,
+    as_dict,
+    as_list,
+    codings,
+    duration_days,
+    in_range,
+    number,
+    text,
+    unit_days,
+)
 
 UCUM = "http://unitsofmeasure.org"
 Amount = tuple[float, str]
@@ -74,24 +86,36 @@ def _unit_text_kind(raw: str) -> tuple[float, str] | None:
 def quantity_amount(quantity: Any) -> Amount | None:
     value = number(as_dict(quantity).get("value"))
     kind = unit_kind(quantity)
-    if value is None or kind is None or value < 0:
+    if value is None or kind is None or (converted := in_range(value * kind[0], 0.0, MAX_QUANTITY)) is None:
         return None
-    return value * kind[0], kind[1]
+    return converted, kind[1]
+
+
+def _daily(amount: float, frequency: float | None) -> float | None:
+    """Dose x administrations per day, when both are known and the product is plausible."""
+    if frequency is None:
+        return None
+    return in_range(amount * frequency, 0.0, MAX_QUANTITY)
 
 
 def per_day(timing: Any) -> float | None:
     """Administrations per day from a Timing (``repeat`` first, then ``code``)."""
     timing = as_dict(timing)
     repeat = as_dict(timing.get("repeat"))
-    frequency = number(repeat.get("frequency"))
+    frequency = in_range(number(repeat.get("frequency")), 0.0, MAX_QUANTITY)
+    if frequency is None and repeat.get("frequency") is not None:
+        return None  # a frequency that is not a plausible count is not "once"
     period = number(repeat.get("period"))
     days = unit_days(repeat.get("periodUnit"))
     if period is not None and days is not None and period > 0:
-        return (frequency if frequency is not None else 1.0) / (period * days)
+        span = in_range(period * days, MIN_PERIOD_DAYS, MAX_DAYS)  # 5e-324 s is 0 days: unknown
+        if span is None:
+            return None
+        return in_range((frequency if frequency is not None else 1.0) / span, 0.0, MAX_QUANTITY)
     times = len(as_list(repeat.get("timeOfDay"))) or len(as_list(repeat.get("when")))
     weekdays = len(as_list(repeat.get("dayOfWeek")))
     if weekdays:
-        return (frequency or times or 1.0) * weekdays / 7
+        return (frequency or times or 1.0) * min(weekdays, 7) / 7
     if times and frequency is None:
         return float(times)
     for _, code, _ in codings(timing.get("code")):
@@ -105,7 +129,7 @@ def dosage_daily(dosages: Any) -> Amount | None:
     groups: dict[Any, list[dict]] = {}
     for dosage in as_list(dosages):
         if isinstance(dosage, dict):
-            groups.setdefault(dosage.get("sequence"), []).append(dosage)
+            groups.setdefault(number(dosage.get("sequence")), []).append(dosage)
     if not groups:
         return None
     if len(groups) == 1:
@@ -138,7 +162,7 @@ def _concurrent(items: list[dict]) -> Amount | None:
             return None
         total += amount[0]
         kind = amount[1]
-    return (total, kind) if kind else None
+    return (total, kind) if kind and total <= MAX_QUANTITY else None
 
 
 def single_daily(dosage: dict) -> Amount | None:
@@ -159,9 +183,9 @@ def single_daily(dosage: dict) -> Amount | None:
         dose = parsed[0]
     if frequency is None:
         frequency = parsed[1]
-    if dose is None or frequency is None:
+    if dose is None or (daily := _daily(dose[0], frequency)) is None:
         return None
-    return dose[0] * frequency, dose[1]
+    return daily, dose[1]
 
 
 # --- dosage text (last resort) -----------------------------------------------------------------
@@ -189,14 +213,20 @@ _COUNT = re.compile(
 )
 
 
-def _num(raw: str) -> float:
+def _num(raw: str) -> float | None:
+    """A number written in the text, None when it is beyond any plausible dose or count."""
     if re.fullmatch(r"\d{1,3}(?:\.\d{3})+", raw):
-        return float(raw.replace(".", ""))
-    return float(raw.replace(",", "."))
+        value = float(raw.replace(".", ""))
+    else:
+        value = float(raw.replace(",", "."))
+    return in_range(value, 0.0, MAX_QUANTITY)
 
 
 def parse_text(raw: str) -> tuple[Amount | None, float | None]:
-    """``(dose per administration, administrations per day)`` from free dosage text."""
+    """``(dose per administration, administrations per day)`` from free dosage text.
+
+    A number beyond :data:`MAX_QUANTITY` makes what it belongs to unknown (None).
+    """
     s = raw.lower()
     if not s:
         return None, None
@@ -205,14 +235,18 @@ def parse_text(raw: str) -> tuple[Amount | None, float | None]:
     m = _DD.search(s)
     if m:
         frequency = _num(m.group(1))
-        if m.group(2):
-            dose = (_num(m.group(2)), "count")
+        if m.group(2) and (count := _num(m.group(2))) is not None:
+            dose = (count, "count")
+        if frequency is None:
+            return dose, None
     if frequency is None:
         for pattern in _FREQ:
             m = pattern.search(s)
             if m:
                 n = _WORDS.get(m.group(1))
                 count = float(n) if n is not None else _num(m.group(1))
+                if count is None:
+                    return None, None
                 frequency = count / _PERIOD[m.group(2)]
                 break
     if frequency is None:
@@ -224,10 +258,11 @@ def parse_text(raw: str) -> tuple[Amount | None, float | None]:
     if len(masses) == 1:
         value, unit = masses[0]
         kind = _unit_text_kind(unit)
-        if kind is not None:
-            dose = (_num(value) * kind[0], kind[1])
+        amount = _num(value)
+        if kind is not None and amount is not None:
+            dose = (amount * kind[0], kind[1])
     elif dose is None:
         counts = _COUNT.findall(s)
-        if len(counts) == 1:
-            dose = (_num(counts[0]), "count")
+        if len(counts) == 1 and (count := _num(counts[0])) is not None:
+            dose = (count, "count")
     return dose, frequency

@@ -30,10 +30,14 @@ from cds_service.facts.model import MedicationUse
 from cds_service.facts.products import Product, product_of
 from cds_service.facts.routes import SYSTEMIC, route_from_concept, route_from_texts
 from cds_service.facts.values import (
+    MAX_DAYS,
+    MAX_QUANTITY,
+    MIN_PERIOD_DAYS,
     add_days,
     as_dict,
     as_list,
     duration_days,
+    in_range,
     number,
     parse_date,
     period,
@@ -87,10 +91,10 @@ def _route(dosages: object, product: Product) -> str | None:
 def _units_per_day(resource: dict) -> Daily | None:
     """Dispense fallback: quantity / daysSupply when no dosage says how much a day."""
     qty = quantity_amount(resource.get("quantity"))
-    days = number(as_dict(resource.get("daysSupply")).get("value"))
-    if qty is None or days is None or days <= 0:
+    days = in_range(number(as_dict(resource.get("daysSupply")).get("value")), MIN_PERIOD_DAYS, MAX_DAYS)
+    if qty is None or days is None or (daily := in_range(qty[0] / days, 0.0, MAX_QUANTITY)) is None:
         return None
-    return qty[0] / days, qty[1]
+    return daily, qty[1]
 
 
 def _supply_end(resource: dict, start: date | None, daily: Daily | None) -> tuple[date | None, float | None]:
@@ -100,14 +104,14 @@ def _supply_end(resource: dict, start: date | None, daily: Daily | None) -> tupl
     if start is None:
         return validity_end, None
     supply = duration_days(request.get("expectedSupplyDuration"))
-    repeats = number(request.get("numberOfRepeatsAllowed")) or 0.0
-    if supply is not None:
-        days = supply * (1 + max(repeats, 0.0))
+    repeats = in_range(number(request.get("numberOfRepeatsAllowed")), 0.0, MAX_DAYS) or 0.0
+    if supply is not None and (days := in_range(supply * (1 + repeats), 0.0, MAX_DAYS)) is not None:
         return add_days(start, days), days
     qty = quantity_amount(request.get("quantity"))
     if qty is not None and daily is not None and daily[1] == qty[1] and daily[0] > 0:
-        days = qty[0] * (1 + max(repeats, 0.0)) / daily[0]
-        return add_days(start, days), days
+        days = in_range(qty[0] * (1 + repeats) / daily[0], 0.0, MAX_DAYS)
+        if days is not None:
+            return add_days(start, days), days
     if validity_end is not None:
         return validity_end, None
     return None, None
@@ -194,8 +198,8 @@ def _timeline(
         return start, end, end, None, active
     if kind == "MedicationDispense":
         start = parse_date(resource.get("whenHandedOver")) or parse_date(resource.get("whenPrepared"))
-        supply = number(as_dict(resource.get("daysSupply")).get("value"))
-        end = add_days(start, supply) if start and supply and supply > 0 else None
+        supply = in_range(number(as_dict(resource.get("daysSupply")).get("value")), 0.0, MAX_DAYS)
+        end = add_days(start, supply) if start and supply else None
         recent = start is not None and start <= today and (today - start).days <= rules.recent_dispense_days
         return start, end, end, None, recent or (start is not None and end is not None and start <= today <= end)
     repeat = _first_repeat(dosages)

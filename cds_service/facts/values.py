@@ -1,11 +1,14 @@
 """Small, forgiving readers for FHIR R4 JSON values (dates, codings, references, quantities).
 
 Every reader takes whatever the resource holds and returns ``None`` (or an empty result) for a
-missing or malformed value, so the extractors above never raise on bad input.
+missing or malformed value, so the extractors above never raise on bad input. Numbers that
+arithmetic touches are checked for range, not only for sign: a positive period of 5e-324 seconds is
+0 days once converted, and a dose of 1e308 mg overflows once multiplied; both are read as unknown.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -13,6 +16,9 @@ from typing import Any
 from cds_service.facts.model import Source
 
 _DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
+# Years a clinical date can plausibly have. Outside them a date is unknown: the rules add weeks and
+# months to dates, and 9999-12-31 plus eight weeks is not a date (0001-01-01 is a common "null").
+MIN_YEAR, MAX_YEAR = 1800, 2300
 
 
 def parse_date(value: Any) -> date | None:
@@ -20,7 +26,7 @@ def parse_date(value: Any) -> date | None:
     if not isinstance(value, str):
         return None
     m = _DATE.match(value.strip())
-    if not m:
+    if not m or not MIN_YEAR <= int(m.group(1)) <= MAX_YEAR:
         return None
     try:
         return date(int(m.group(1)), int(m.group(2) or 1), int(m.group(3) or 1))
@@ -38,7 +44,7 @@ def parse_datetime(value: Any) -> datetime | None:
             parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
         except ValueError:
             parsed = None
-        if parsed is not None:
+        if parsed is not None and MIN_YEAR <= parsed.year <= MAX_YEAR:
             return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
     day = parse_date(text)
     return datetime(day.year, day.month, day.day, tzinfo=UTC) if day else None
@@ -52,11 +58,26 @@ def as_list(value: Any) -> list:
     return value if isinstance(value, list) else []
 
 
+# Plausibility bounds for values arithmetic touches; outside them a value is unknown, never guessed.
+MAX_QUANTITY = 1e9  # largest dose, strength, count or daily amount read (mg, IU, mL, units; per day)
+MAX_DAYS = 36_525.0  # longest duration or supply read: 100 years
+MIN_PERIOD_DAYS = 1 / 86_400  # shortest dosing period: one second
+
+
 def number(value: Any) -> float | None:
-    """A JSON number (not a bool); strings are not numbers."""
+    """A finite JSON number (not a bool); strings are not numbers."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    return float(value)
+    try:
+        result = float(value)
+    except OverflowError:  # an int beyond the float range
+        return None
+    return result if math.isfinite(result) else None
+
+
+def in_range(value: float | None, low: float, high: float) -> float | None:
+    """``value`` when it lies in ``[low, high]``, else None (NaN is never in range)."""
+    return value if value is not None and low <= value <= high else None
 
 
 def text(value: Any) -> str | None:
@@ -141,11 +162,20 @@ def duration_days(value: Any) -> float | None:
     value = as_dict(value)
     amount = number(value.get("value"))
     per = unit_days(value.get("code")) or unit_days(value.get("unit"))
-    if amount is None or per is None or amount < 0:
+    if amount is None or per is None:
         return None
-    return amount * per
+    return in_range(amount * per, 0.0, MAX_DAYS)
 
 
-def add_days(day: date, days: float) -> date:
-    return day + timedelta(days=round(days))
+def add_days(day: date, days: float) -> date | None:
+    """``day`` plus a number of days (rounded); None when the result is not a calendar date."""
+    if not -MAX_CALENDAR_DAYS <= days <= MAX_CALENDAR_DAYS:  # also rejects NaN
+        return None
+    try:
+        return day + timedelta(days=round(days))
+    except OverflowError:  # before year 1 or after 9999
+        return None
+
+
+MAX_CALENDAR_DAYS = float((date.max - date.min).days)
 

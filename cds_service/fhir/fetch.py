@@ -1,7 +1,10 @@
 """GET JSON from one EHR FHIR server with the call's bearer token, within a deadline.
 
 The token only ever goes to URLs under the FHIR base given in the hook request: same scheme, host
-and port, and a path inside the base path. ``next`` links elsewhere are refused, redirects are not
+and port, and a path inside the base path. At most ``concurrency`` requests of one call are in flight
+at once (``CDS_FETCH_CONCURRENCY``). A connection that cannot be made (refused, or not accepted
+within the connect timeout) is tried again after a short backoff while the deadline leaves time for
+it: nothing was sent, so a retry is safe; a request that was sent is never repeated. ``next`` links elsewhere are refused, redirects are not
 followed (see :mod:`cds_service.fhir.client`). Failures become a short reason (``"http 401"``,
 ``"timeout"``, ``"not-fhir"`` ...) in :class:`FetchError`. Nothing here logs a URL, a token or a
 body: only the prefetch key, the page, the status and the duration.
@@ -21,8 +24,11 @@ from cds_service.fhir.bundle import entries, has_error_entry, next_link, resourc
 
 logger = logging.getLogger("cds_service.fhir")
 
-MAX_PAGES = 10  # pages per search, the first one included
+MAX_PAGES = 10  # pages per search, the first one included (a "latest N" search: up to N pages)
 MAX_BODY_BYTES = 8 * 1024 * 1024
+DEFAULT_CONCURRENCY = 6
+BACKOFF_SECONDS = (0.05, 0.1, 0.2, 0.4)  # before the 2nd, 3rd, ... connection attempt (then 0.4 each)
+MIN_ATTEMPT_SECONDS = 0.05  # no new attempt when less than this would be left after the backoff
 
 
 class FetchError(Exception):
@@ -62,12 +68,18 @@ class FhirFetcher:
     """Fetches from one FHIR base with one token, sharing the call's deadline."""
 
     def __init__(
-        self, client: httpx.AsyncClient, base: str, access_token: str | None, deadline: float
+        self,
+        client: httpx.AsyncClient,
+        base: str,
+        access_token: str | None,
+        deadline: float,
+        concurrency: int = DEFAULT_CONCURRENCY,
     ) -> None:
         self._client = client
         self._base = base
         self._base_url = httpx.URL(base + "/")
         self._deadline = deadline
+        self._slots = asyncio.Semaphore(concurrency)
         self._headers = {"Accept": "application/fhir+json"}
         if access_token:
             self._headers["Authorization"] = f"Bearer {access_token}"
@@ -94,6 +106,33 @@ class FhirFetcher:
 
     async def get_json(self, url: str, label: str, page: int = 1) -> dict:
         """GET ``url`` and return the FHIR resource in its body; raise :class:`FetchError`."""
+        attempt = 0
+        async with self._slots:
+            while True:
+                attempt += 1
+                try:
+                    body, status, started = await self._get(url, label, page)
+                    break
+                except _NotConnected as failure:
+                    backoff = BACKOFF_SECONDS[min(attempt, len(BACKOFF_SECONDS)) - 1]
+                    if self._deadline - time.monotonic() < backoff + MIN_ATTEMPT_SECONDS:
+                        _log(label, page, f"{failure.detail} (attempt {attempt})", failure.started)
+                        raise FetchError(failure.reason) from None
+                    _log(label, page, f"{failure.detail}, retrying (attempt {attempt})", failure.started)
+                    await asyncio.sleep(backoff)
+        try:
+            resource = orjson.loads(body)
+        except orjson.JSONDecodeError:
+            resource = None
+        if resource_type(resource) is None:
+            _log(label, page, "not-fhir", started)
+            raise FetchError("not-fhir", status)
+        _log(label, page, str(status), started)
+        return resource
+
+    async def _get(self, url: str, label: str, page: int) -> tuple[bytes, int, float]:
+        """One attempt: ``(body, status, start time)``; :class:`_NotConnected` when no connection
+        could be made (the request was not sent), :class:`FetchError` for anything else."""
         remaining = self._deadline - time.monotonic()
         if remaining <= 0:
             raise FetchError("timeout")
@@ -105,34 +144,27 @@ class FhirFetcher:
                     status = response.status_code
                     if status != 200:
                         raise FetchError(f"http {status}", status)
-                    body = await _read_capped(response)
+                    return await _read_capped(response), status, started
         except FetchError as error:
             _log(label, page, error.reason, started)
             raise
+        except httpx.ConnectTimeout:
+            raise _NotConnected("timeout", "connect timeout", started) from None
+        except httpx.ConnectError as error:
+            raise _NotConnected("connection", f"connection ({type(error).__name__})", started) from None
         except (TimeoutError, httpx.TimeoutException):
             _log(label, page, "timeout", started)
             raise FetchError("timeout", status) from None
         except httpx.HTTPError as error:
             _log(label, page, f"connection ({type(error).__name__})", started)
             raise FetchError("connection", status) from None
-        try:
-            resource = orjson.loads(body)
-        except orjson.JSONDecodeError:
-            resource = None
-        if resource_type(resource) is None:
-            _log(label, page, "not-fhir", started)
-            raise FetchError("not-fhir", status)
-        _log(label, page, str(status), started)
-        return resource
 
     async def read(self, relative: str, label: str) -> dict:
         """GET one resource (an instance read) by URL relative to the base."""
         return await self.get_json(self.url_for(relative), label)
 
-    async def search(
-        self, relative: str, label: str, first_page_only: bool = False
-    ) -> SearchResult:
-        """GET a search by relative URL and follow its ``next`` links unless ``first_page_only``."""
+    async def search(self, relative: str, label: str, limit: int | None = None) -> SearchResult:
+        """GET a search by relative URL and follow its ``next`` links (until ``limit`` resources)."""
         url = self.url_for(relative)
         first = await self.get_json(url, label)
         if resource_type(first) != "Bundle":
@@ -141,16 +173,18 @@ class FhirFetcher:
             return SearchResult([first])  # a read template: one resource
         if has_error_entry(first):
             raise FetchError("operation-outcome")
-        if first_page_only:
-            return SearchResult(entries(first))
-        return await self.follow(first, label, seen={self.allowed(url) or url})
+        return await self.follow(first, label, seen={self.allowed(url) or url}, limit=limit)
 
-    async def follow(self, bundle: dict, label: str, seen: set[str] | None = None) -> SearchResult:
-        """The resources of ``bundle`` and of the pages its ``next`` links lead to."""
+    async def follow(
+        self, bundle: dict, label: str, seen: set[str] | None = None, limit: int | None = None
+    ) -> SearchResult:
+        """The resources of ``bundle`` and of the pages its ``next`` links lead to; with ``limit``
+        (a "latest N" search) only until ``limit`` resources are in (a last page may bring more)."""
         result = SearchResult(entries(bundle))
         seen = set(seen or ())
         pages = 1
-        while (link := next_link(bundle)) is not None:
+        max_pages = MAX_PAGES if limit is None else max(MAX_PAGES, limit)
+        while (limit is None or len(result.resources) < limit) and (link := next_link(bundle)) is not None:
             url = self.allowed(link)
             if url is None:
                 return _incomplete(result, "next-link-refused", label)
@@ -158,7 +192,7 @@ class FhirFetcher:
                 result.problem = "paging-loop"  # every page of the cycle was read: data is whole
                 logger.warning("fhir paging loop key=%s pages=%d", label, pages)
                 return result
-            if pages >= MAX_PAGES:
+            if pages >= max_pages:
                 return _incomplete(result, "page-cap", label)
             seen.add(url)
             pages += 1
@@ -170,6 +204,16 @@ class FhirFetcher:
                 return _incomplete(result, f"not-a-page (page {pages})", label)
             result.resources.extend(entries(bundle))
         return result
+
+
+class _NotConnected(Exception):
+    """No connection could be made; nothing was sent, so the request may be tried again."""
+
+    def __init__(self, reason: str, detail: str, started: float) -> None:
+        super().__init__(reason)
+        self.reason = reason  # as FetchError.reason
+        self.detail = detail  # for the log
+        self.started = started
 
 
 def _incomplete(result: SearchResult, reason: str, label: str) -> SearchResult:

@@ -6,16 +6,17 @@ For every prefetch key of the service's templates:
   refetch) and, for ``patient``, no patient at all (:class:`PatientUnavailable`, answer 412);
 * a missing key, an OperationOutcome in its place, or a Bundle with an error/fatal
   OperationOutcome entry is fetched from ``{fhir_server}/{expanded template}`` with the call's
-  bearer token; Bundles are flattened and their ``next`` links followed (same server only),
-  except for a "latest N" search (``_sort`` with ``_count``, or ``_maxresults``), whose first
-  page is the whole answer the template asks for;
+  bearer token; Bundles are flattened and their ``next`` links followed (same server only); for a
+  "latest N" search (``_sort`` with ``_count``, or ``_maxresults``) only until N resources are in
+  (servers may page smaller than ``_count``);
 * anything that cannot be had (no server, a template token the context cannot fill, 401/403/404/5xx,
   timeout, a body that is not FHIR) makes that key *unknown*, with a short reason in ``problems``.
   An unknown key may still hold the resources of the pages that were read (e.g. a refused ``next``
   link): they are true, but absence must not be concluded from them.
 
 Then Medication resources referenced by medicationReference and not already at hand are read.
-All fetches run in parallel over the one shared client and end by ``deadline``.
+All fetches run in parallel over the one shared client (at most ``concurrency`` at once) and end by
+``deadline``; connections that cannot be made are retried with backoff while the deadline allows.
 """
 
 from __future__ import annotations
@@ -31,9 +32,9 @@ import httpx
 
 from cds_service.fhir.bundle import MISSING, entries, needs_fetch, next_link, resource_type
 from cds_service.fhir.data import ResolvedData
-from cds_service.fhir.fetch import FetchError, FhirFetcher, normalise_base
+from cds_service.fhir.fetch import DEFAULT_CONCURRENCY, FetchError, FhirFetcher, normalise_base
 from cds_service.fhir.medications import medication_references, medications_in
-from cds_service.fhir.templates import expand_template, is_top_n, user_tokens
+from cds_service.fhir.templates import expand_template, top_n, user_tokens
 
 logger = logging.getLogger("cds_service.fhir")
 
@@ -64,6 +65,7 @@ async def resolve(
     deadline: float,
     *,
     today: date | None = None,
+    concurrency: int = DEFAULT_CONCURRENCY,
 ) -> ResolvedData:
     """Resolve every prefetch key of ``templates`` (``patient`` is required).
 
@@ -76,7 +78,7 @@ async def resolve(
     prefetch = prefetch if isinstance(prefetch, dict) else {}
     templates = {PATIENT_KEY: DEFAULT_PATIENT_TEMPLATE, **templates}
     base = normalise_base(fhir_server)
-    fetcher = FhirFetcher(client, base, access_token, deadline) if base else None
+    fetcher = FhirFetcher(client, base, access_token, deadline, concurrency) if base else None
     tokens = user_tokens(context)
     day = today or date.today()
 
@@ -102,13 +104,13 @@ async def resolve(
             if value is None:
                 outcomes[key] = _Outcome()
             else:
-                outcomes[key] = _given(value, fetcher, key, jobs, is_top_n(templates[key]))
+                outcomes[key] = _given(value, fetcher, key, jobs, top_n(templates[key]))
         elif fetcher is None:
             outcomes[key] = _Outcome(unknown=True, problem="no-fhir-server")
         elif (path := expand(key)) is None:
             outcomes[key] = _Outcome(unknown=True, problem="template")
         else:
-            jobs[key] = _fetch_search(fetcher, path, key, is_top_n(templates[key]))
+            jobs[key] = _fetch_search(fetcher, path, key, top_n(templates[key]))
 
     done = await _run(jobs)
     if PATIENT_KEY in done:
@@ -175,15 +177,20 @@ def _matches(patient: dict, context: Mapping[str, Any]) -> bool:
     return not (isinstance(wanted, str) and isinstance(got, str) and wanted != got)
 
 
-def _given(value: dict, fetcher: FhirFetcher | None, key: str, jobs: dict, top_n: bool) -> _Outcome:
-    """The outcome of a usable prefetch value; a paged Bundle becomes a job when it can be."""
+def _given(value: dict, fetcher: FhirFetcher | None, key: str, jobs: dict, limit: int | None) -> _Outcome:
+    """The outcome of a usable prefetch value; a paged Bundle becomes a job when it can be.
+
+    A "latest N" prefetch (``limit``) is whole once it holds N resources; with fewer and a ``next``
+    link, the pages are followed when there is a server, else its resources are taken as given.
+    """
     if resource_type(value) != "Bundle":
         return _Outcome([value])
-    if top_n or next_link(value) is None:
-        return _Outcome(entries(value))
+    found = entries(value)
+    if next_link(value) is None or (limit is not None and (len(found) >= limit or fetcher is None)):
+        return _Outcome(found)  # as sent: a client may send more than N, or not in order
     if fetcher is None:
-        return _Outcome(entries(value), unknown=True, problem="next-link-no-server")
-    jobs[key] = _follow(fetcher, value, key)
+        return _Outcome(found, unknown=True, problem="next-link-no-server")
+    jobs[key] = _follow(fetcher, value, key, limit)
     return _Outcome()  # replaced by the job's outcome
 
 
@@ -202,9 +209,9 @@ async def _fetch_patient(fetcher: FhirFetcher, path: str, context: Mapping[str, 
     return patient
 
 
-async def _fetch_search(fetcher: FhirFetcher, path: str, key: str, top_n: bool) -> _Outcome:
+async def _fetch_search(fetcher: FhirFetcher, path: str, key: str, limit: int | None) -> _Outcome:
     try:
-        result = await fetcher.search(path, key, first_page_only=top_n)
+        result = await fetcher.search(path, key, limit=limit)
     except FetchError as error:
         return _Outcome(unknown=True, problem=error.reason)
     except Exception as error:  # a bug here must cost one key, not the call
@@ -213,9 +220,9 @@ async def _fetch_search(fetcher: FhirFetcher, path: str, key: str, top_n: bool) 
     return _Outcome(result.resources, not result.complete, result.problem, fetched=True)
 
 
-async def _follow(fetcher: FhirFetcher, bundle: dict, key: str) -> _Outcome:
+async def _follow(fetcher: FhirFetcher, bundle: dict, key: str, limit: int | None = None) -> _Outcome:
     try:
-        result = await fetcher.follow(bundle, key)
+        result = await fetcher.follow(bundle, key, limit=limit)
     except Exception as error:
         logger.exception("fhir paging failed key=%s error=%s", key, type(error).__name__)
         return _Outcome(entries(bundle), unknown=True, problem="error")

@@ -72,13 +72,22 @@ def expand_template(
 
 
 def is_top_n(template: str) -> bool:
-    """True for a "latest N" search: ``_sort`` with ``_count`` (or ``_maxresults``).
+    """True for a "latest N" search: ``_sort`` with ``_count`` (or ``_maxresults``)."""
+    return top_n(template) is not None
 
-    Its first page is the whole answer the service asked for, so ``next`` links are not followed.
+
+def top_n(template: str) -> int | None:
+    """N of a "latest N" search (``_maxresults``, else ``_count`` with ``_sort``), else None.
+
+    Such a search wants the first N resources, not all: ``next`` links are followed until N are in
+    (a server may answer with pages smaller than ``_count``), never further.
     """
     _, _, query = template.partition("?")
-    names = {part.partition("=")[0] for part in query.split("&")}
-    return "_maxresults" in names or {"_sort", "_count"} <= names
+    params = dict(part.partition("=")[::2] for part in query.split("&"))
+    raw = params.get("_maxresults") or (params.get("_count") if "_sort" in params else None)
+    if raw is None:
+        return None
+    return int(raw) if raw.isdigit() and int(raw) > 0 else 1
 
 
 def _token_value(

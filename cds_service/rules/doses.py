@@ -10,8 +10,9 @@ and compares the total with the guideline dose and the upper limit from
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, timedelta
 from enum import StrEnum
-from typing import Iterable
+from typing import Iterable, Sequence
 
 from cds_service.facts.model import Amount, MedicationUse
 from cds_service.knowledge.model import Nutrient, Quantity, fold
@@ -69,25 +70,17 @@ def convert(value: float, unit: str, to: str) -> float | None:
     return value * src / dst
 
 
-def _same_record(a: MedicationUse, b: MedicationUse, nutrient: str) -> bool:
-    """A request and its dispense or statement for the same product and dose count once."""
-    return (
-        not a.draft
-        and not b.draft
-        and a.kind != b.kind
-        and fold(a.source.display) == fold(b.source.display)
-        and a.nutrients.get(nutrient) == b.nutrients.get(nutrient)
-    )
-
-
 def daily_total(nutrient: str, medications: Iterable[MedicationUse], unit: str) -> NutrientTotal:
     """Sum the daily amount of ``nutrient`` over ``medications`` (already filtered to current + drafts).
 
     ``unit`` is the unit of the total (the guideline dose's unit). Records of the same product in
-    different forms (a request and its dispense, same name and dose) are counted once.
+    different forms (a request and its dispense or statement, same name and dose, neither a draft)
+    are counted once. One pass: records counted so far are indexed by name and amount, so the cost
+    is linear in the number of records (it was a scan of every earlier record for each one).
     """
     contributions: list[Contribution] = []
     unknown: list[MedicationUse] = []
+    counted: dict[tuple[str, Amount], set[str]] = {}  # (folded name, amount) -> kinds of counted non-drafts
     total = 0.0
     for med in medications:
         if nutrient not in med.groups and nutrient not in med.nutrients:
@@ -97,11 +90,52 @@ def daily_total(nutrient: str, medications: Iterable[MedicationUse], unit: str) 
         if amount is None or value is None:
             unknown.append(med)
             continue
-        if any(_same_record(c.medication, med, nutrient) for c in contributions):
-            continue
+        if not med.draft:
+            kinds = counted.setdefault((fold(med.source.display), amount), set())
+            if any(kind != med.kind for kind in kinds):
+                continue  # the same product and dose in another form, already counted
+            kinds.add(med.kind)
         contributions.append(Contribution(med, amount))
         total += value
     return NutrientTotal(nutrient, Amount(total, unit), tuple(contributions), tuple(unknown))
+
+
+def totals_on(
+    uses: Iterable[MedicationUse], nutrient: str, days: Sequence[date], today: date
+) -> list[float | None]:
+    """The summed daily amount of ``nutrient`` on each of ``days`` (ascending), None on a day when a
+    record covering it has no known amount.
+
+    A record covers its start to its end; without an end, to ``today`` when it is active, else its
+    start day only. One sweep over the records' start and end events (sorted once), so the cost is
+    linear in records plus days, not their product. Amounts are summed exactly in 1/10,000 units
+    (the facts layer rounds them to 4 decimals).
+    """
+    events: list[tuple[date, int, int]] = []  # (day, +1 starts / -1 ends, amount in 1/10,000; -1 unknown)
+    for use in uses:
+        if use.start is None:
+            continue
+        end = use.end or (today if use.active else use.start)
+        if end < use.start:
+            continue
+        amount = use.nutrients.get(nutrient)
+        units = round(amount.value * 10_000) if amount is not None else -1
+        events.append((use.start, 1, units))
+        if end < date.max:
+            events.append((end + timedelta(days=1), -1, units))
+    events.sort(key=lambda event: event[0])
+    totals: list[float | None] = []
+    total = unknown = i = 0
+    for day in days:
+        while i < len(events) and events[i][0] <= day:
+            _, sign, units = events[i]
+            if units < 0:
+                unknown += sign
+            else:
+                total += sign * units
+            i += 1
+        totals.append(None if unknown else total / 10_000)
+    return totals
 
 
 def guideline_range(nutrient: Nutrient) -> tuple[Quantity, Quantity] | None:

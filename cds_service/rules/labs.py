@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from cds_service.facts.model import Domain, LabOrder, LabResult, MedicationUse
 from cds_service.knowledge.model import Knowledge
-from cds_service.rules import lines
+from cds_service.rules import doses, lines
 from cds_service.rules.context import RuleContext, aware, months_ago
 from cds_service.rules.model import Category, LabOrderProposal, Line, Recommendation, Severity
 
@@ -152,24 +152,6 @@ def vitd_status(ctx: RuleContext) -> list[Recommendation]:
 # --- the two-month check --------------------------------------------------------------------
 
 
-def _covers(use: MedicationUse, day: date, today: date) -> bool:
-    if use.start is None:
-        return False
-    end = use.end or (today if use.active else use.start)
-    return use.start <= day <= end
-
-
-def _daily_total(uses: list[MedicationUse], day: date, today: date) -> float | None:
-    total = 0.0
-    for use in uses:
-        if _covers(use, day, today):
-            amount = use.nutrients.get("vitamin-d")
-            if amount is None:
-                return None
-            total += amount.value
-    return total
-
-
 def vitd_clock(ctx: RuleContext) -> tuple[date, date, list[MedicationUse]] | None:
     """(episode start, clock start, records) of the current plain vitamin D use, or None.
 
@@ -199,11 +181,10 @@ def vitd_clock(ctx: RuleContext) -> tuple[date, date, list[MedicationUse]] | Non
     start = clock = starts[0]
     change = ctx.param("vitd-dose-change-fraction")
     points = sorted(set(starts) | {u.end + timedelta(days=1) for u in episode if u.end and u.end < today})
-    last = _daily_total(episode, start, today)
-    for point in points:
-        if point <= start or point > today:
-            continue
-        total = _daily_total(episode, point, today)
+    days = [start, *(point for point in points if start < point <= today)]
+    totals = doses.totals_on(episode, "vitamin-d", days, today)  # one sweep, not one scan per day
+    last = totals[0]
+    for point, total in zip(days[1:], totals[1:]):
         if not total:  # unknown dose, or a bridged gap: no comparison
             continue
         if last and abs(total - last) >= change * last:

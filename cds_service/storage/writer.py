@@ -1,14 +1,16 @@
 """One writer thread per process: database writes run there, in order, off the event loop.
 
 Measured: 50 concurrent SQLite inserts through a connection pool take up to 660 ms, through one
-writer connection about 32 ms. Callers either wait for a write (:meth:`Writer.run`, e.g. feedback,
-which must be durable before we answer 200) or fire and forget (:meth:`Writer.submit`, e.g. the
-issued-card record, which must stay off the response's critical path).
+writer connection about 32 ms. Callers wait for a write (:meth:`Writer.run`: feedback and the
+issued-card records, which must both be on record before we answer) or fire and forget
+(:meth:`Writer.submit`).
 
-Writes are batched: the thread wakes on the first queued job, lets fire-and-forget jobs gather for
-up to :data:`LINGER_SECONDS` (a job someone awaits ends the wait at once), then runs everything
-queued in one transaction. Under load that is one commit (and one wake-up of this thread, which
-competes with the event loop for the GIL) per batch instead of per hook call. If a batch fails,
+Writes are group-committed: the thread wakes on the first queued job, lets fire-and-forget jobs
+gather for up to :data:`LINGER_SECONDS` (a job someone awaits ends the wait at once), then runs
+everything queued in one transaction; jobs queued while that transaction commits go into the next
+one together. Under load that is one commit (and one wake-up of this thread, which competes with
+the event loop for the GIL) per batch instead of per hook call, so waiting for the write costs a
+call about one commit, not a queue of them (``python -m bench.writer``). If a batch fails,
 each of its jobs runs again in its own transaction, so only the failing job reports the error:
 jobs must therefore only write to the database (the ones here are idempotent inserts and reads).
 Within a batch, neighbouring jobs with the same ``batch_key`` attribute run as one call of their
@@ -128,14 +130,3 @@ def _run_batch(conn: Connection, jobs: list[Job]) -> list[Any]:
             results.append(jobs[i](conn))
         i = j
     return results
-
-
-def log_failure(future: Future, what: str) -> None:
-    """Log (type only) when a fire-and-forget write fails."""
-
-    def _done(f: Future) -> None:
-        exc = f.exception()
-        if exc is not None:
-            log.error("database write failed: %s (%s)", what, type(exc).__name__)
-
-    future.add_done_callback(_done)

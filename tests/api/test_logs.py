@@ -11,7 +11,7 @@ async def test_hook_call_log_has_no_patient_data_or_token(client, caplog):
     caplog.set_level(logging.DEBUG)
     request = body(
         PATIENT_VIEW,
-        fhirServer="https://ehr.example.org/fhir",
+        fhirServer="http://localhost:8080/fhir",  # a loopback server: allowed without a token
         fhirAuthorization={"access_token": "secret-token-xyz", "token_type": "Bearer", "expires_in": 60,
                            "scope": "patient/*.read", "subject": "cds"},
     )

@@ -67,7 +67,7 @@ async def test_no_cards_is_an_empty_list(client, monkeypatch):
 async def test_fhir_server_and_token_are_passed(client, stages):
     request = body(
         PATIENT_VIEW,
-        fhirServer="https://ehr.example.org/fhir",
+        fhirServer="http://localhost:8080/fhir",
         fhirAuthorization={
             "access_token": "secret-token", "token_type": "Bearer", "expires_in": 300,
             "scope": "patient/*.read", "subject": "cds",
@@ -75,7 +75,7 @@ async def test_fhir_server_and_token_are_passed(client, stages):
     )
     response = await client.post(PV, json=request)
     assert response.status_code == 200
-    assert stages.calls["resolve"]["fhir_server"] == "https://ehr.example.org/fhir"
+    assert stages.calls["resolve"]["fhir_server"] == "http://localhost:8080/fhir"
     assert stages.calls["resolve"]["access_token"] == "secret-token"
 
 
@@ -83,7 +83,7 @@ async def test_versions_and_unknown_fields_are_accepted(client, stages):
     # 1.0 shape (no fhirAuthorization.patient), 3.0 extras, unknown fields everywhere
     request = body(
         PATIENT_VIEW,
-        fhirServer="https://ehr.example.org/fhir",
+        fhirServer="http://localhost:8080/fhir",
         fhirAuthorization={"access_token": "t", "token_type": "Bearer", "expires_in": 300,
                            "scope": "user/*.read", "subject": "cds", "futureField": 1},
         extension={"org.example.flag": True},
@@ -95,16 +95,21 @@ async def test_versions_and_unknown_fields_are_accepted(client, stages):
 
 
 @pytest.mark.parametrize(
-    "content_type", ["application/json", "application/json; charset=utf-8", "application/fhir+json", None]
+    "content_type", ["application/json", "application/json; charset=utf-8", "application/fhir+json", "Application/JSON"]
 )
-async def test_json_media_types_are_tolerated(client, stages, content_type):
-    headers = {"content-type": content_type} if content_type else {}
-    response = await client.post(PV, content=orjson.dumps(PATIENT_VIEW), headers=headers)
+async def test_json_media_types_are_accepted(client, stages, content_type):
+    response = await client.post(PV, content=orjson.dumps(PATIENT_VIEW), headers={"content-type": content_type})
     assert response.status_code == 200
 
 
-async def test_non_json_media_type_is_415(client, stages):
-    response = await client.post(PV, content=orjson.dumps(PATIENT_VIEW), headers={"content-type": "application/xml"})
+@pytest.mark.parametrize("content_type", ["application/xml", "text/plain", "text/plain; charset=utf-8", "text/json",
+                                          "application/x-www-form-urlencoded", "multipart/form-data", None])
+@pytest.mark.parametrize("path", [PV, PV + "/feedback"])
+async def test_other_media_types_and_none_are_415(client, stages, content_type, path):
+    """Issue 10: a text/plain POST (or one without Content-Type) needs no CORS preflight, so any web
+    page could drive the service; only the JSON types, which need a preflight, are accepted."""
+    headers = {"content-type": content_type} if content_type else {}
+    response = await client.post(path, content=orjson.dumps(PATIENT_VIEW), headers=headers)
     assert response.status_code == 415
     assert response.json()["issue"][0]["code"] == "not-supported"
 

@@ -345,3 +345,31 @@ def _payload(tok: str) -> str:
 
     part = tok.split(".")[1]
     return base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)).decode()
+
+
+# --- keys offline (issue 10) ------------------------------------------------------------------
+
+
+async def test_configured_keys_are_used_before_any_jku_is_fetched(make_auth, jwks_server, ec):
+    """An issuer configured with inline (or file) keys works offline although its tokens carry a jku
+    (the CDS Hooks sandbox always sends one): the kid is found locally, nothing is fetched."""
+    jwks_server.document = {"keys": []}  # what an unreachable or different key server would give
+    auth = make_auth(issuer={"jku": (jwks_server.url,), "jwks": jwks(ec)})
+    ctx = await auth.authenticate(request(token(ec, jku=jwks_server.url)))
+    assert ctx.authenticated
+    assert jwks_server.requests == []
+
+
+async def test_configured_keys_work_with_an_unreachable_jku(make_auth, ec):
+    auth = make_auth(issuer={"jku": ("https://sandbox.invalid/.well-known/jwks.json",), "jwks": jwks(ec)})
+    tok = token(ec, jku="https://sandbox.invalid/.well-known/jwks.json")
+    assert (await auth.authenticate(request(tok))).authenticated
+
+
+async def test_a_kid_not_configured_is_fetched_from_an_allowed_jku_only(make_auth, jwks_server, ec):
+    other = ec_key("rotated")
+    jwks_server.document = jwks(other)
+    auth = make_auth(issuer={"jku": (jwks_server.url,), "jwks": jwks(ec)})
+    assert (await auth.authenticate(request(token(other, jku=jwks_server.url)))).authenticated
+    assert jwks_server.requests == ["/jwks.json"]
+    await reject(auth, request(token(ec_key("stranger"), jku=jwks_server.other_url)), "jku not allowed")

@@ -274,10 +274,11 @@ async def test_operation_outcome_answer_to_search_is_unknown(fhir, client, deadl
     assert data.problems["conditions"] == "operation-outcome"
 
 
-async def test_connection_refused_is_unknown(fhir, client, deadline):
+async def test_connection_refused_is_unknown(fhir, client):
+    """Refused connections are tried again while the deadline allows, then the keys are unknown."""
     closed_base = fhir.base_url
     fhir.close()
-    data = await resolve(TEMPLATES, CONTEXT, {"patient": PATIENT}, closed_base, TOKEN, client, deadline)
+    data = await resolve(TEMPLATES, CONTEXT, {"patient": PATIENT}, closed_base, TOKEN, client, time.monotonic() + 0.5)
     assert data.unknown == {"conditions", "vitd", "meds"}
     assert set(data.problems.values()) == {"connection"}
 
@@ -431,6 +432,24 @@ async def test_latest_n_search_reads_first_page_only(fhir, client, deadline):
     fhir.search("Observation?patient=p1&code=x&_sort=-date&_count=2", OBS, page_size=2)
     templates = {"patient": TEMPLATES["patient"], "latest": LATEST}
     data = await call(fhir, client, deadline, {"patient": PATIENT}, templates=templates)
+    assert len(fhir.requests) == 1
+    assert ids(data.get("latest")) == ["o0", "o1"] and data.unknown == frozenset()
+
+
+async def test_latest_n_search_follows_smaller_pages_until_n(fhir, client, deadline):
+    """Issue 10: servers may page smaller than _count; the search is not cut at the first page."""
+    fhir.search("Observation?patient=p1&code=x&_sort=-date&_count=2", OBS, page_size=1)
+    templates = {"patient": TEMPLATES["patient"], "latest": LATEST}
+    data = await call(fhir, client, deadline, {"patient": PATIENT}, templates=templates)
+    assert len(fhir.requests) == 2  # two pages of one: N reached, the third page is not asked for
+    assert ids(data.get("latest")) == ["o0", "o1"] and data.unknown == frozenset()
+
+
+async def test_latest_n_prefetch_with_fewer_than_n_follows_its_next_link(fhir, client, deadline):
+    urls = fhir.search("Observation?patient=p1&code=x&_sort=-date&_count=2", OBS, page_size=1)
+    templates = {"patient": TEMPLATES["patient"], "latest": LATEST}
+    prefetch = {"patient": PATIENT, "latest": bundle(OBS[:1], next_url=urls[1])}
+    data = await call(fhir, client, deadline, prefetch, templates=templates)
     assert len(fhir.requests) == 1
     assert ids(data.get("latest")) == ["o0", "o1"] and data.unknown == frozenset()
 

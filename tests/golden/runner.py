@@ -248,7 +248,7 @@ def make_settings(tmp_path: Path) -> Any:
     from cds_service import config
 
     db = f"sqlite:///{tmp_path / 'golden.db'}"
-    return config.Settings(database_url=db)
+    return config.Settings(database_url=db, allowed_hosts=["testserver"])  # the TestClient's Host
 
 
 def service_ids(client: Any) -> dict[str, str]:
