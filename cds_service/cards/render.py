@@ -16,7 +16,7 @@ from typing import Iterable
 
 from cds_service.cards.i18n import DEFAULT_LANGUAGE, Catalogue, catalogue
 from cds_service.cards.model import MAX_SUMMARY, Card, Coding, Link, OverrideReason, Source
-from cds_service.cards.suggestions import ExtraCodings, build_suggestions
+from cds_service.cards.suggestions import ExtraCodings, Templates, build_suggestions
 from cds_service.knowledge.model import Knowledge
 from cds_service.rules import lines
 from cds_service.rules.model import Line, Recommendation
@@ -48,11 +48,13 @@ def render_cards(
     patient_id: str,
     extra_codings: ExtraCodings | None = None,
     guideline_page: str | None = None,
+    templates: Templates | None = None,
 ) -> list[Card]:
     """One card per recommendation. ``extra_codings``: site orderable codings per nutrient id;
-    ``guideline_page``: the absolute URL of this service's ``/guideline`` page (linked from every card)."""
+    ``guideline_page``: the absolute URL of this service's ``/guideline`` page (linked from every card);
+    ``templates``: the suggestions' resources built once (:func:`~cds_service.cards.suggestions.build_templates`)."""
     cat = catalogue(pick_language(language))
-    return [render_card(rec, knowledge, cat, patient_id, extra_codings, guideline_page) for rec in recommendations]
+    return [render_card(rec, knowledge, cat, patient_id, extra_codings, guideline_page, templates) for rec in recommendations]
 
 
 def render_card(
@@ -62,8 +64,9 @@ def render_card(
     patient_id: str,
     extra_codings: ExtraCodings | None = None,
     guideline_page: str | None = None,
+    templates: Templates | None = None,
 ) -> Card:
-    suggestions = build_suggestions(rec, knowledge, cat, patient_id, extra_codings)
+    suggestions = build_suggestions(rec, knowledge, cat, patient_id, extra_codings, templates)
     source, links = _source_and_links(rec.code, knowledge, cat)
     links = card_links(rec.references, knowledge, cat, guideline_page, links)
     return Card(

@@ -1,19 +1,21 @@
 """Card suggestions: draft FHIR R4 MedicationRequest / ServiceRequest resources and deletes.
 
-Each resource is built from a template prepared once per (knowledge, nutrient, language) and kept
-as JSON bytes (serialised once: a template that is not plain JSON fails on its first use); each
-call parses a fresh copy (cheaper than ``copy.deepcopy``) and fills in the patient-specific parts
-(subject, reasons, window, site codings). The templates follow terminology section 6.2 / 6.3;
+Each resource is a template without patient parts (product, dosage, code and note from the
+knowledge, texts in the card's language) filled in per call with the patient-specific parts
+(subject, reasons, window, site codings) as a new top-level dict: the template is never changed.
+:func:`build_templates` builds them all once when the pipeline is built (:class:`Templates`);
+without them (a test calling a stage alone) each is built when needed. The templates follow terminology section 6.2 / 6.3;
 tests validate the output with ``fhir.resources`` (R4B), the service does not (it costs about
 0.5 ms per resource).
 """
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping, Sequence
 
 
-from cds_service.cards.i18n import Catalogue
+from cds_service.cards.i18n import Catalogue, catalogue
 from cds_service.cards.model import Action, Suggestion, prune
 from cds_service.knowledge.model import SNOMED, UCUM, Knowledge, Nutrient
 from cds_service.rules import lines
@@ -36,6 +38,29 @@ def _coding(c: Any) -> dict[str, Any]:
     if display:
         out["display"] = display
     return out
+
+
+@dataclass(frozen=True)
+class Templates:
+    """Draft resources without patient parts by (nutrient or lab, language), built once."""
+
+    medication: Mapping[tuple[str, str], dict] = field(default_factory=dict)
+    lab: Mapping[tuple[str, str], dict] = field(default_factory=dict)
+
+
+def build_templates(knowledge: Knowledge, languages: Iterable[str]) -> Templates:
+    """Every proposable nutrient's MedicationRequest and every lab's ServiceRequest, per language."""
+    cats = [catalogue(language) for language in languages]
+    labs = {knowledge.lab_order.lab, *knowledge.lab_orders}
+    return Templates(
+        medication={
+            (n.id, cat.language): _medication_template(knowledge, n, cat)
+            for n in knowledge.nutrients.values()
+            if n.proposable
+            for cat in cats
+        },
+        lab={(lab, cat.language): _lab_template(knowledge, lab, cat) for lab in labs for cat in cats},
+    )
 
 
 def _medication_template(knowledge: Knowledge, nutrient: Nutrient, cat: Catalogue) -> dict:
@@ -77,16 +102,19 @@ def medication_request(
     cat: Catalogue,
     patient_id: str,
     extra_codings: ExtraCodings | None = None,
+    templates: Templates | None = None,
 ) -> dict:
     """The draft MedicationRequest for one proposed nutrient."""
     nutrient = knowledge.nutrients[proposal.nutrient]
-    resource = _medication_template(knowledge, nutrient, cat)
+    template = templates.medication.get((nutrient.id, cat.language)) if templates else None
+    resource = {**(template or _medication_template(knowledge, nutrient, cat))}
     resource["subject"] = {"reference": f"Patient/{patient_id}"}
     _reasons(resource, proposal.reason_references)
     extra = (extra_codings or {}).get(nutrient.id)
     codings = [c for c in (prune(_coding(c)) for c in extra) if c] if extra else ()
     if codings:
-        resource.setdefault("medicationCodeableConcept", {}).setdefault("coding", []).extend(codings)
+        product = resource.get("medicationCodeableConcept", {})
+        resource["medicationCodeableConcept"] = {**product, "coding": [*product.get("coding", ()), *codings]}
     return resource
 
 
@@ -119,9 +147,12 @@ def _lab_template(knowledge: Knowledge, lab: str, cat: Catalogue) -> dict:
     return prune(template)
 
 
-def service_request(knowledge: Knowledge, order: LabOrderProposal, cat: Catalogue, patient_id: str) -> dict:
+def service_request(
+    knowledge: Knowledge, order: LabOrderProposal, cat: Catalogue, patient_id: str, templates: Templates | None = None
+) -> dict:
     """The draft ServiceRequest for a lab order (the 25(OH)D check with its occurrence window)."""
-    resource = _lab_template(knowledge, order.lab, cat)
+    template = templates.lab.get((order.lab, cat.language)) if templates else None
+    resource = {**(template or _lab_template(knowledge, order.lab, cat))}
     resource["subject"] = {"reference": f"Patient/{patient_id}"}
     if order.start is not None and order.end is not None:
         resource["occurrencePeriod"] = {"start": order.start.isoformat(), "end": order.end.isoformat()}
@@ -129,10 +160,12 @@ def service_request(knowledge: Knowledge, order: LabOrderProposal, cat: Catalogu
     return resource
 
 
-def _lab_action(knowledge: Knowledge, order: LabOrderProposal, cat: Catalogue, patient_id: str) -> Action:
+def _lab_action(
+    knowledge: Knowledge, order: LabOrderProposal, cat: Catalogue, patient_id: str, templates: Templates | None
+) -> Action:
     key = "action.create-lab-order" if order.lab == "lab-25ohd" else f"action.create-lab-order.{order.lab}"
     return Action(
-        type="create", description=cat.text(key), resource=service_request(knowledge, order, cat, patient_id)
+        type="create", description=cat.text(key), resource=service_request(knowledge, order, cat, patient_id, templates)
     )
 
 
@@ -142,6 +175,7 @@ def build_suggestions(
     cat: Catalogue,
     patient_id: str,
     extra_codings: ExtraCodings | None = None,
+    templates: Templates | None = None,
 ) -> list[Suggestion]:
     """Suggestions for one recommendation (decision 3: all together + one per nutrient)."""
     out: list[Suggestion] = []
@@ -151,11 +185,11 @@ def build_suggestions(
             Action(
                 type="create",
                 description=cat.text(Line("action.create-medication", {"nutrient": lines.nutrient_name(p.nutrient)})),
-                resource=medication_request(knowledge, p, cat, patient_id, extra_codings),
+                resource=medication_request(knowledge, p, cat, patient_id, extra_codings, templates),
             )
             for p in proposals
         ]
-        labs = [(order, _lab_action(knowledge, order, cat, patient_id)) for order in rec.proposal_labs]
+        labs = [(order, _lab_action(knowledge, order, cat, patient_id, templates)) for order in rec.proposal_labs]
         names = [lines.nutrient_name(p.nutrient) for p in proposals]
         label = Line("suggestion.all", {"nutrients": names})
         if labs:
@@ -168,7 +202,7 @@ def build_suggestions(
                 out.append(Suggestion(label=one, isRecommended=False, actions=(action, *needed)))
     if rec.lab_order is not None:
         key = "suggestion.lab-order" if rec.lab_order.lab == "lab-25ohd" else f"suggestion.lab-order.{rec.lab_order.lab}"
-        action = _lab_action(knowledge, rec.lab_order, cat, patient_id)
+        action = _lab_action(knowledge, rec.lab_order, cat, patient_id, templates)
         out.append(Suggestion(label=cat.text(key), isRecommended=not out, actions=(action,)))
     if rec.delete_orders:
         deletes = tuple(Action(type="delete", description=cat.text("action.delete-order"), resourceId=rid) for rid in rec.delete_orders)

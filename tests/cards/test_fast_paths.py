@@ -181,3 +181,24 @@ def test_card_source_and_links_follow_the_catalogue_and_knowledge(knowledge):
     assert [c.links[0].label for c in cards] == ["One", "Two", "One"]
     assert [c.source.topic.display for c in cards] == ["T1", "T2", "T1"]
     assert [c.source.url for c in cards] == ["https://example.org/first"] * 2 + ["https://example.org/other"]
+
+
+def test_templates_built_once_give_the_same_resources_and_are_never_changed(knowledge):
+    from cds_service.cards.i18n import catalogue
+    from cds_service.cards.suggestions import build_templates, medication_request, service_request
+    from cds_service.rules.model import LabOrderProposal, Proposal
+
+    templates = build_templates(knowledge, ("nl", "en"))
+    pristine = repr(templates)
+    extra = {n: [{"system": "urn:site", "code": "x"}] for n in knowledge.nutrients}
+    for nutrient in (n for n in knowledge.nutrients.values() if n.proposable):
+        for language in ("nl", "en"):
+            cat = catalogue(language)
+            proposal = Proposal(nutrient.id, ("Condition/1",))
+            built = medication_request(knowledge, proposal, cat, "p1", extra, templates)
+            assert built == medication_request(knowledge, proposal, cat, "p1", extra)
+            assert built["subject"] == {"reference": "Patient/p1"}
+    order = LabOrderProposal(start=date(2025, 1, 1), end=date(2025, 2, 1), reason_references=("MedicationRequest/9",))
+    cat = catalogue("en")
+    assert service_request(knowledge, order, cat, "p2", templates) == service_request(knowledge, order, cat, "p2")
+    assert repr(templates) == pristine  # filling in never writes into a template
