@@ -26,8 +26,7 @@ import httpx
 
 from cds_service.auth.base import AuthContext
 from cds_service.cards.model import Card, CdsResponse, dump_json
-from cds_service.cards.render import SUPPORTED_LANGUAGES, render_cards
-from cds_service.cards.suggestions import Templates, build_templates
+from cds_service.cards.render import CardParts, build_card_parts, render_cards
 from cds_service.facts.build import build_facts
 from cds_service.fhir.data import ResolvedData
 from cds_service.fhir.resolve import PatientUnavailable, resolve
@@ -79,10 +78,10 @@ class Pipeline:
     fetch_concurrency: int = 6  # parallel fetches per call to its FHIR server
     clock: Clock = utc_now
     extra_codings: dict[str, tuple] = field(default_factory=dict)  # site orderable codings per nutrient
-    templates: Templates = field(init=False)  # the suggestions' resources, built once from the knowledge
+    parts: CardParts = field(init=False)  # what every card of a language shares, built once
 
     def __post_init__(self) -> None:
-        self.templates = build_templates(self.knowledge, SUPPORTED_LANGUAGES)
+        self.parts = build_card_parts(self.knowledge)
 
     async def call(
         self,
@@ -166,7 +165,7 @@ class Pipeline:
                 render_cards(
                     recommendations, self.knowledge, language=language, patient_id=request.patient_id,
                     extra_codings=self.extra_codings, guideline_page=guideline_page,
-                    templates=self.templates,
+                    parts=self.parts,
                 )
             )
             body = dump_json(CdsResponse(cards=cards))

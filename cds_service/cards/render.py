@@ -12,11 +12,12 @@ fracture prevention). The page's absolute URL comes from the caller (the API kno
 
 from __future__ import annotations
 
-from typing import Iterable
+from dataclasses import dataclass
+from typing import Iterable, Mapping
 
 from cds_service.cards.i18n import DEFAULT_LANGUAGE, Catalogue, catalogue
 from cds_service.cards.model import MAX_SUMMARY, Card, Coding, Link, OverrideReason, Source
-from cds_service.cards.suggestions import ExtraCodings, Templates, build_suggestions
+from cds_service.cards.suggestions import ExtraCodings, Templates, build_suggestions, build_templates
 from cds_service.knowledge.model import Knowledge
 from cds_service.rules import lines
 from cds_service.rules.model import Line, Recommendation
@@ -40,6 +41,26 @@ def pick_language(language: str | None) -> str:
     return primary if primary in SUPPORTED_LANGUAGES else DEFAULT_LANGUAGE
 
 
+@dataclass(frozen=True)
+class CardParts:
+    """What every card of a language shares, built once with the pipeline (not per call): the
+    suggestions' resource templates, the override reasons, each recommendation's source and link to
+    the guideline. Without it (a test running a stage alone) each is built when needed."""
+
+    templates: Templates
+    override_reasons: Mapping[str, tuple[OverrideReason, ...]]
+    sources: Mapping[tuple[str, str], tuple[Source, tuple[Link, ...]]]
+
+
+def build_card_parts(knowledge: Knowledge, languages: Iterable[str] = SUPPORTED_LANGUAGES) -> CardParts:
+    cats = [catalogue(language) for language in languages]
+    return CardParts(
+        templates=build_templates(knowledge, [cat.language for cat in cats]),
+        override_reasons={cat.language: override_reasons(cat) for cat in cats},
+        sources={(code, cat.language): _source_and_links(code, knowledge, cat) for code in knowledge.recommendations for cat in cats},
+    )
+
+
 def render_cards(
     recommendations: list[Recommendation],
     knowledge: Knowledge,
@@ -48,13 +69,13 @@ def render_cards(
     patient_id: str,
     extra_codings: ExtraCodings | None = None,
     guideline_page: str | None = None,
-    templates: Templates | None = None,
+    parts: CardParts | None = None,
 ) -> list[Card]:
     """One card per recommendation. ``extra_codings``: site orderable codings per nutrient id;
     ``guideline_page``: the absolute URL of this service's ``/guideline`` page (linked from every card);
-    ``templates``: the suggestions' resources built once (:func:`~cds_service.cards.suggestions.build_templates`)."""
+    ``parts``: what every card of a language shares, built once (:func:`build_card_parts`)."""
     cat = catalogue(pick_language(language))
-    return [render_card(rec, knowledge, cat, patient_id, extra_codings, guideline_page, templates) for rec in recommendations]
+    return [render_card(rec, knowledge, cat, patient_id, extra_codings, guideline_page, parts) for rec in recommendations]
 
 
 def render_card(
@@ -64,18 +85,21 @@ def render_card(
     patient_id: str,
     extra_codings: ExtraCodings | None = None,
     guideline_page: str | None = None,
-    templates: Templates | None = None,
+    parts: CardParts | None = None,
 ) -> Card:
+    templates = parts.templates if parts else None
     suggestions = build_suggestions(rec, knowledge, cat, patient_id, extra_codings, templates)
-    source, links = _source_and_links(rec.code, knowledge, cat)
+    shared = parts.sources.get((rec.code, cat.language)) if parts else None
+    source, links = shared or _source_and_links(rec.code, knowledge, cat)
     links = card_links(rec.references, knowledge, cat, guideline_page, links)
+    reasons = parts.override_reasons.get(cat.language) if parts else None
     return Card(
         summary=_summary(cat.text(rec.summary)),
         detail=detail(rec, knowledge, cat),
         indicator=rec.severity.value,
         source=source,
         suggestions=tuple(suggestions),
-        overrideReasons=override_reasons(cat),
+        overrideReasons=reasons or override_reasons(cat),
         links=links,
     )
 

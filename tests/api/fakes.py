@@ -32,7 +32,7 @@ class Recorder:
         return ["recommendation"]
 
     def render_cards(self, recommendations, knowledge, *, language, patient_id, extra_codings=None, guideline_page=None,
-                     templates=None):
+                     parts=None):
         self.calls["cards"] = dict(
             recommendations=recommendations, language=language, patient_id=patient_id, extra_codings=extra_codings,
             guideline_page=guideline_page,

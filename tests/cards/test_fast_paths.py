@@ -202,3 +202,28 @@ def test_templates_built_once_give_the_same_resources_and_are_never_changed(know
     cat = catalogue("en")
     assert service_request(knowledge, order, cat, "p2", templates) == service_request(knowledge, order, cat, "p2")
     assert repr(templates) == pristine  # filling in never writes into a template
+
+
+def test_cards_from_parts_built_once_equal_cards_built_from_scratch(knowledge):
+    """The pipeline's shared card parts (templates, override reasons, sources) change nothing."""
+    import re
+
+    from cds_service.cards.render import build_card_parts
+
+    parts = build_card_parts(knowledge)
+    uuid = re.compile(rb'"uuid":"[0-9a-f-]{36}"')
+    for fixture in FIXTURES:
+        context = fixture.request["context"]
+        prefetch = fixture.request.get("prefetch") or {}
+
+        async def data(prefetch=prefetch, context=context):
+            async with httpx.AsyncClient(transport=httpx.MockTransport(lambda r: httpx.Response(599))) as client:
+                return await resolve({k: "" for k in prefetch}, context, prefetch, None, None, client, time.monotonic() + 5)
+
+        facts = build_facts(asyncio.run(data()), knowledge, fixture.clock, draft_orders=context.get("draftOrders"),
+                            selections=context.get("selections"))
+        recs = evaluate(facts, knowledge, RuleConfig(), fixture.hook)
+        made = [render_cards(recs, knowledge, language=fixture.language, patient_id=context["patientId"],
+                             guideline_page="https://cds.example.org/guideline", parts=p) for p in (parts, None)]
+        shared, scratch = (uuid.sub(b"", dump_json(CdsResponse(cards=tuple(cards)))) for cards in made)
+        assert shared == scratch, fixture.name
