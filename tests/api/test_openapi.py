@@ -3,6 +3,8 @@ real answers match those models; /docs works offline; GET / lists the services."
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import re
 from pathlib import Path
@@ -86,6 +88,12 @@ async def test_docs_render_from_assets_the_service_serves(client):
         fetched = await client.get(asset)
         assert fetched.status_code == 200 and fetched.content, asset
     assert "url: '/openapi.json'" in html
+    # the security headers' default (default-src 'none') would block it: the page allows itself
+    policy = page.headers["content-security-policy"]
+    inline = re.search(r"<script>(.*?)</script>", html, re.S).group(1).encode()
+    digest = base64.b64encode(hashlib.sha256(inline).digest()).decode()
+    assert f"script-src 'self' 'sha256-{digest}'" in policy
+    assert "style-src 'self'" in policy and "connect-src 'self'" in policy and "http" not in policy
 
 
 @pytest.mark.parametrize("path", ["/docs", "/openapi.json"])
