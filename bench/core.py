@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import orjson
 
-from cds_service.cards.model import CdsResponse, dump_response
+from cds_service.cards.model import CdsResponse, dump_json
 from cds_service.cards.render import render_cards
 from cds_service.facts.build import build_facts
 from cds_service.fhir.resolve import resolve
@@ -51,7 +51,7 @@ async def rules_core(iterations: int) -> dict[str, Any]:
         facts, hook, language, patient_id = case
         cards = render_cards(evaluate(facts, knowledge, config, hook), knowledge, language=language,
                              patient_id=patient_id)
-        orjson.dumps(dump_response(CdsResponse(cards=tuple(cards))))
+        dump_json(CdsResponse(cards=tuple(cards)))
 
     timings: dict[str, list[float]] = {name: [] for name in cases}
     threshold = gc.get_threshold()

@@ -21,40 +21,46 @@ from typing import AsyncIterator
 import httpx
 import orjson
 from sqlalchemy import Engine
-from starlette.applications import Starlette
+from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
-from cds_service.api import admin
-from cds_service.api.catalogue import build_catalogue
+from cds_service import __version__
+from cds_service.api.docs import add_docs, home_router
 from cds_service.api.errors import ApiError, error_response
-from cds_service.api.guideline import PATH as GUIDELINE_PATH
-from cds_service.api.guideline import build_pages, guideline
-from cds_service.api.health import healthz, readyz
+from cds_service.api.guideline import build_pages
 from cds_service.api.middleware import middleware
-from cds_service.api.services import call_service, discovery, feedback
+from cds_service.api.openapi import build_openapi
+from cds_service.api.routes import router
 from cds_service.auth.base import Authenticator
 from cds_service.auth.factory import build_authenticator
 from cds_service.config import Settings, check_knowledge_names, load_settings
 from cds_service.fhir.client import create_client
+from cds_service.hooks import build_catalogue
 from cds_service.knowledge.loader import KnowledgeError, load_knowledge
 from cds_service.knowledge.model import Knowledge
 from cds_service.knowledge.site import load_site_codings
 from cds_service.logs import configure_logging
-from cds_service.metrics.endpoint import metrics
 from cds_service.metrics.registry import worker_exit
 from cds_service.pipeline import Clock, Pipeline, utc_now
 from cds_service.rules.engine import RuleConfig
 from cds_service.runtime import tune_gc
 from cds_service.storage.db import create_db_engine
 from cds_service.storage.migrate import prepare_database
-from cds_service.storage.suppress import development_secret
 from cds_service.storage.audit import Prune
+from cds_service.storage.suppress import development_secret
 from cds_service.storage.writer import Writer
 
 log = logging.getLogger("cds_service")
+
+TITLE = "Bone-health CDS Hooks service"
+DESCRIPTION = (
+    "CDS Hooks services for the Dutch supplement guideline on bone density and bone formation: "
+    "supplement proposals, safety checks and 25(OH)D reminders as cards. Every error answer is a "
+    "FHIR OperationOutcome."
+)
 
 _HTTP_MESSAGES = {
     404: "Unknown endpoint. CDS services are listed at GET /cds-services.",
@@ -99,7 +105,7 @@ def create_app(
     clock: Clock | None = None,
     knowledge: Knowledge | None = None,
     warm_up: bool = True,
-) -> Starlette:
+) -> FastAPI:
     """Build the app. ``knowledge`` skips loading (tests); ``warm_up`` runs the pipeline at start.
 
     With no ``settings`` (the server's call) the process is also tuned for serving once started
@@ -112,7 +118,7 @@ def create_app(
     clock = clock or utc_now
 
     @asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         state = app.state
         state.knowledge = None
         loaded = knowledge if knowledge is not None else _knowledge(settings)
@@ -181,23 +187,31 @@ def create_app(
         message = _HTTP_MESSAGES.get(exc.status_code, "The request could not be handled.")
         return error_response(ApiError(exc.status_code, message, headers=exc.headers))
 
-    app = Starlette(
-        routes=[
-            Route("/cds-services", discovery, methods=["GET"]),
-            Route("/cds-services/{service_id}", call_service, methods=["POST"]),
-            Route("/cds-services/{service_id}/feedback", feedback, methods=["POST"]),
-            Route("/healthz", healthz, methods=["GET"]),
-            Route("/readyz", readyz, methods=["GET"]),
-            Route(GUIDELINE_PATH, guideline, methods=["GET"]),
-            Route("/metrics", metrics, methods=["GET"]),
-            Route("/admin/analytics", admin.analytics, methods=["GET"]),
-            Route("/admin/analytics.csv", admin.analytics_csv, methods=["GET"]),
-            Route("/admin/audit", admin.audit, methods=["GET"]),
-        ],
+    async def invalid_parameters(request: Request, exc: Exception) -> Response:
+        # bodies are read raw, so only a path or query parameter can get here; no values echoed
+        return error_response(ApiError(400, "A path or query parameter is invalid."))
+
+    app = FastAPI(
+        title=TITLE,
+        version=__version__,
+        description=DESCRIPTION,
+        openapi_url=None,  # served by cds_service.api.docs when enabled
+        docs_url=None,
+        redoc_url=None,
         middleware=middleware(settings),
-        exception_handlers={ApiError: api_error, HTTPException: http_error},
+        exception_handlers={
+            ApiError: api_error,
+            HTTPException: http_error,
+            RequestValidationError: invalid_parameters,
+        },
         lifespan=lifespan,
     )
+    app.include_router(router)
+    app.include_router(home_router)
+    app.openapi = lambda: build_openapi(app)  # type: ignore[method-assign]
+    if settings.docs_enabled:
+        add_docs(app)
     app.state.settings = settings
     app.state.clock = clock
+    app.state.docs_enabled = settings.docs_enabled
     return app

@@ -3,8 +3,9 @@
 ``serve`` (the default when no command is given, so ``cds-service --port 8000`` works) runs the
 HTTP server; ``db upgrade`` migrates the database; ``db prune`` deletes audit rows past the retention
 and expired suppressions; ``db export`` writes the audit trail as CSV or JSON Lines; ``check-config``
-prints the effective settings with secrets masked and runs the start-up checks; ``example`` prints an
-example body with dates relative to today; ``--version``. A command is one entry in
+prints the effective settings with secrets masked and runs the start-up checks; ``check-knowledge
+[DIR]`` validates the knowledge (FHIR R4B and the loader's checks), one line per problem; ``example``
+prints an example body with dates relative to today; ``--version``. A command is one entry in
 :data:`COMMANDS` (name -> help, arguments, run), so others can be added beside these.
 
 Every configuration mistake ends the program with one line on stderr naming the variable or
@@ -277,6 +278,34 @@ def describe(settings: Settings, options: dict[str, Any]) -> list[str]:
     return lines
 
 
+# --- check-knowledge --------------------------------------------------------------------------
+EXIT_KNOWLEDGE = 1  # the knowledge has problems (one line each on stdout)
+
+
+def _knowledge_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "directory", nargs="?", metavar="DIR",
+        help=f"the knowledge directory (default: {env_name('knowledge_dir')}, else the bundled fhir_profiles/)",
+    )
+
+
+def check_knowledge(args: argparse.Namespace) -> int:
+    """Check a knowledge directory after editing it: FHIR R4B validation of every resource, then
+    the loader's checks. One line per problem; exit status 1 when there is any."""
+    from pathlib import Path
+
+    from cds_service.knowledge.validate import check_directory
+
+    directory = Path(args.directory) if args.directory else settings_from(args, ()).knowledge_dir
+    problems = check_directory(directory)
+    for problem in problems:
+        print(problem)
+    if problems:
+        return EXIT_KNOWLEDGE
+    print(f"ok: {directory}: every resource is valid FHIR R4B and the knowledge loads")
+    return 0
+
+
 # --- example ----------------------------------------------------------------------------------
 def _example_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("name", help="patient-view, patient-view-partial, order-select, order-sign or feedback")
@@ -322,6 +351,11 @@ COMMANDS: dict[str, Command] = {
         "print the effective configuration (secrets masked) and run the start-up checks",
         _serve_arguments,
         check_config,
+    ),
+    "check-knowledge": Command(
+        "check a knowledge directory (FHIR R4B validation and the loader's checks); exit 1 on any problem",
+        _knowledge_arguments,
+        check_knowledge,
     ),
     "example": Command(
         "print an example request or feedback body with dates relative to today", _example_arguments, example_command

@@ -79,6 +79,8 @@ class Settings(BaseSettings):
     dev_fhir_servers: StrList = Field(default_factory=list)
     disabled_triggers: StrList = Field(default_factory=list)
     disabled_rules: StrList = Field(default_factory=list)
+    # /openapi.json and /docs: None means on in development, off in production
+    docs: bool | None = None
     knowledge_dir: Path = DEFAULT_DIR
     site_codings_file: Path | None = None
     # authentication (read by cds_service.auth)
@@ -134,6 +136,10 @@ class Settings(BaseSettings):
     @property
     def production(self) -> bool:
         return self.env == "production"
+
+    @property
+    def docs_enabled(self) -> bool:
+        return self.docs if self.docs is not None else not self.production
 
     def cors_policy(self) -> tuple[list[str], str | None]:
         """Allowed origins and an origin regex for the CORS middleware."""

@@ -24,7 +24,7 @@ import logging
 import re
 import sys
 from collections.abc import Iterable, Mapping
-from typing import IO, Any
+from typing import IO, Any, MutableMapping
 
 import structlog
 
@@ -119,7 +119,7 @@ def _clean(value: Any) -> Any:
     return redact(str(value))
 
 
-def redact_event(_: Any, __: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+def redact_event(_: Any, __: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
     """structlog processor: redact every field of the event."""
     for key, value in list(event_dict.items()):
         if key in _META_KEYS:
@@ -131,7 +131,7 @@ def redact_event(_: Any, __: str, event_dict: dict[str, Any]) -> dict[str, Any]:
     return event_dict
 
 
-def _summarise_exception(_: Any, __: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+def _summarise_exception(_: Any, __: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
     """Replace ``exc_info`` by ``exception: "Type: redacted message"``; never a traceback."""
     exc_info = event_dict.pop("exc_info", None)
     event_dict.pop("stack_info", None)
@@ -146,7 +146,7 @@ def _summarise_exception(_: Any, __: str, event_dict: dict[str, Any]) -> dict[st
     return event_dict
 
 
-def _foreign_record(_: Any, __: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+def _foreign_record(_: Any, __: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
     """Drop SQLAlchemy parameters and rows, and uvicorn's duplicate coloured message."""
     for key in ("color_message", "message", "asctime"):  # set by uvicorn / other formatters
         event_dict.pop(key, None)
@@ -160,7 +160,7 @@ def _foreign_record(_: Any, __: str, event_dict: dict[str, Any]) -> dict[str, An
     return event_dict
 
 
-class _Handler(logging.StreamHandler):  # type: ignore[type-arg]
+class _Handler(logging.StreamHandler):
     """Our handler (recognised on reconfiguration)."""
 
 

@@ -23,16 +23,14 @@ from functools import partial
 from typing import Any, Callable, Collection
 
 import httpx
-import orjson
 
-from cds_service.api.catalogue import Catalogue, ServiceDefinition
-from cds_service.api.models import HookRequest
 from cds_service.auth.base import AuthContext
-from cds_service.cards.model import Card, CdsResponse, dump_response
-from cds_service.cards.render import render_cards
+from cds_service.cards.model import Card, CdsResponse, dump_json
+from cds_service.cards.render import CardParts, build_card_parts, render_cards
 from cds_service.facts.build import build_facts
 from cds_service.fhir.data import ResolvedData
 from cds_service.fhir.resolve import PatientUnavailable, resolve
+from cds_service.hooks import ORDER_HOOKS, ORDER_SELECT, Catalogue, HookCall, ServiceDefinition
 from cds_service.knowledge.model import Knowledge
 from cds_service.rules.engine import RuleConfig, evaluate
 from cds_service.rules.model import Severity
@@ -82,11 +80,15 @@ class Pipeline:
     fetch_concurrency: int = 6  # parallel fetches per call to its FHIR server
     clock: Clock = utc_now
     extra_codings: dict[str, tuple] = field(default_factory=dict)  # site orderable codings per nutrient
+    parts: CardParts = field(init=False)  # what every card of a language shares, built once
+
+    def __post_init__(self) -> None:
+        self.parts = build_card_parts(self.knowledge)
 
     async def call(
         self,
         service: ServiceDefinition,
-        request: HookRequest,
+        request: HookCall,
         *,
         auth: AuthContext = AuthContext(),
         language: str = "nl",
@@ -134,7 +136,7 @@ class Pipeline:
     def _evaluate(
         self,
         service: ServiceDefinition,
-        request: HookRequest,
+        request: HookCall,
         data: ResolvedData,
         now: datetime,
         language: str,
@@ -151,7 +153,7 @@ class Pipeline:
                 self.knowledge,
                 now,
                 draft_orders=draft_orders,
-                selections=request.context.get("selections") if service.hook == "order-select" else None,
+                selections=request.context.get("selections") if service.hook == ORDER_SELECT else None,
             )
         except Exception as exc:
             raise StageError("facts", exc) from exc
@@ -171,10 +173,11 @@ class Pipeline:
             cards = tuple(
                 render_cards(
                     recommendations, self.knowledge, language=language, patient_id=request.patient_id,
-                    extra_codings=self.extra_codings, guideline_page=guideline_page, suppressed=hidden,
+                    extra_codings=self.extra_codings, guideline_page=guideline_page,
+                    parts=self.parts, suppressed=hidden,
                 )
             )
-            body = orjson.dumps(dump_response(CdsResponse(cards=cards)))
+            body = dump_json(CdsResponse(cards=cards))
         except Exception as exc:
             raise StageError("cards", exc) from exc
         timings["cards"] = _ms(mark)
@@ -182,27 +185,31 @@ class Pipeline:
 
     async def warm_up(self) -> None:
         """Run every service once on a synthetic, data-free patient (imports, model first use)."""
+        patient = {"resourceType": "Patient", "id": "warm-up", "gender": "female", "birthDate": "1950-01-01"}
         for service in self.catalogue.services.values():
-            body: dict[str, Any] = {
-                "hook": service.hook,
-                "hookInstance": "00000000-0000-4000-8000-000000000000",
-                "context": {"patientId": "warm-up", "userId": "Practitioner/warm-up"},
-                "prefetch": {key: None for key in service.prefetch},
-            }
-            body["prefetch"]["patient"] = {
-                "resourceType": "Patient",
-                "id": "warm-up",
-                "gender": "female",
-                "birthDate": "1950-01-01",
-            }
+            context: dict[str, Any] = {"patientId": "warm-up", "userId": "Practitioner/warm-up"}
             if service.hook in ORDER_HOOKS:
-                body["context"]["draftOrders"] = {"resourceType": "Bundle", "type": "collection", "entry": []}
-                body["context"]["selections"] = []
+                context["draftOrders"] = {"resourceType": "Bundle", "type": "collection", "entry": []}
+                context["selections"] = []
+            prefetch: dict[str, dict[str, Any] | None] = {key: None for key in service.prefetch}
+            prefetch["patient"] = patient
             try:
-                await self.call(service, HookRequest.model_validate(body))
+                await self.call(service, _WarmUpCall(context, prefetch))
             except Exception as exc:  # the first real call will report it properly
                 error = exc.error if isinstance(exc, StageError) else exc
                 log.warning("warm-up of %s failed: %s", service.id, type(error).__name__)
+
+
+@dataclass(frozen=True)
+class _WarmUpCall:
+    context: dict[str, Any]
+    prefetch: dict[str, dict[str, Any] | None]
+    fhirServer: str | None = None
+    access_token: str | None = None
+
+    @property
+    def patient_id(self) -> str:
+        return str(self.context["patientId"])
 
 
 def _size(data: ResolvedData, draft_orders: Any) -> int:

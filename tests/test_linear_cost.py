@@ -19,9 +19,9 @@ import httpx
 import pytest
 
 from bench import data
-from cds_service.api.catalogue import build_catalogue
+from cds_service.hooks import build_catalogue
 from cds_service.api.models import HookRequest
-from cds_service.cards.model import CdsResponse, dump_response
+from cds_service.cards.model import CdsResponse, dump_json
 from cds_service.cards.render import render_cards
 from cds_service.facts.build import build_facts
 from cds_service.fhir.resolve import resolve
@@ -63,7 +63,7 @@ def _stages(knowledge, hook: str, size: int) -> dict[str, int]:
     counts["facts"], facts = _count(lambda: build_facts(
         resolved_data, knowledge, NOW, draft_orders=request.context.get("draftOrders"), selections=None))
     counts["rules"], recommendations = _count(lambda: evaluate(facts, knowledge, RuleConfig(), hook))
-    counts["cards"], _ = _count(lambda: dump_response(CdsResponse(cards=tuple(render_cards(
+    counts["cards"], _ = _count(lambda: dump_json(CdsResponse(cards=tuple(render_cards(
         recommendations, knowledge, language="nl", patient_id=request.patient_id)))))
     return counts
 

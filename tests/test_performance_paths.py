@@ -13,7 +13,7 @@ import threading
 import pytest
 from sqlalchemy import select
 
-from cds_service.cards.model import _prune
+from cds_service.cards.model import prune
 from cds_service.facts import match
 from cds_service.facts.match import Index
 from cds_service.knowledge.model import MEDICATION_SETS
@@ -118,7 +118,7 @@ def test_memoised_matches_are_the_same_answers_and_bounded(monkeypatch):
 def test_pruning_drops_only_none_and_empty_values():
     value = {"a": "", "b": None, "c": [], "d": {}, "e": 0, "f": False, "g": 0.0, "h": "x",
              "i": [None, "", [], {}, 1, {"j": None}], "k": ({"l": ""},), "m": {"n": [{}]}}
-    assert _prune(value) == {"e": 0, "f": False, "g": 0.0, "h": "x", "i": [1]}
+    assert prune(value) == {"e": 0, "f": False, "g": 0.0, "h": "x", "i": [1]}
 
 
 def test_tune_gc_freezes_start_up_objects_and_raises_the_young_threshold():

@@ -14,7 +14,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from cds_service.api.errors import ApiError
-from cds_service.rules.scope import ORDER_HOOKS
+from cds_service.hooks import ORDER_HOOKS
 
 FHIR_ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
 NOT_A_UUID = "not-a-uuid"
@@ -140,7 +140,10 @@ def utc_instant(value: str) -> str:
     text = value.upper().replace("Z", "+00:00")
     head, dot, rest = text.partition(".")
     if dot:  # Python parses at most 6 fractional digits
-        digits = re.match(r"\d+", rest).group(0)
+        found = re.match(r"\d+", rest)
+        if found is None:  # not reached: the pattern above requires digits after the dot
+            raise ValueError("outcomeTimestamp is not a valid date and time")
+        digits = found.group(0)
         text = f"{head}.{digits[:6].ljust(6, '0')}{rest[len(digits):]}"
     try:
         moment = datetime.fromisoformat(text)

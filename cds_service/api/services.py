@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from typing import Annotated
 
+from fastapi import Path
 from starlette.requests import Request
 from starlette.responses import Response
 
 from cds_service.api.body import read_json_object
-from cds_service.api.catalogue import ServiceDefinition
+from cds_service.hooks import ServiceDefinition
 from cds_service.api.errors import JSON, ApiError
 from cds_service.api.guideline import guideline_page_url
 from cds_service.api.language import negotiate_language
@@ -28,6 +30,7 @@ from cds_service.storage.suppress import SaveFeedback, active_suppressions, pati
 log = logging.getLogger("cds_service.api")
 
 FEEDBACK_WRITE_TIMEOUT = 5.0
+ServiceId = Annotated[str, Path(description="a service id from discovery, e.g. bone-health-patient-view")]
 ISSUED_WRITE_TIMEOUT = 2.0
 NO_STORE = {"Cache-Control": "no-store"}  # cards carry patient data
 # discovery changes only with a new release; private: in production it is an authenticated answer
@@ -46,8 +49,8 @@ async def authenticate(request: Request) -> AuthContext:
         ) from None
 
 
-def _service(request: Request) -> ServiceDefinition:
-    service = request.app.state.catalogue.get(request.path_params["service_id"])
+def _service(request: Request, service_id: str) -> ServiceDefinition:
+    service = request.app.state.catalogue.get(service_id)
     if service is None:
         raise ApiError(404, "No CDS service with this id; see GET /cds-services.")
     return service
@@ -58,10 +61,10 @@ async def discovery(request: Request) -> Response:
     return Response(request.app.state.discovery_body, media_type=JSON, headers=DISCOVERY_CACHE)
 
 
-async def call_service(request: Request) -> Response:
+async def call_service(request: Request, service_id: ServiceId) -> Response:
     started = time.perf_counter()
     state = request.app.state
-    service = _service(request)
+    service = _service(request, service_id)
     try:
         auth = await authenticate(request)
         body = await read_json_object(request, state.settings.max_body_bytes)
@@ -170,7 +173,7 @@ async def _record_cards(
         log.error("issued cards not stored: %s", type(exc).__name__, extra={"service": service.id})
 
 
-async def feedback(request: Request) -> Response:
+async def feedback(request: Request, service_id: ServiceId) -> Response:
     """Store feedback on issued cards (CDS Hooks 2.0); the same feedback sent again is stored once.
 
     ``overrideReason.userComment`` is free text typed by the clinician and may name the patient or
@@ -179,7 +182,7 @@ async def feedback(request: Request) -> Response:
     error; treat the feedback table as containing patient data (access, backups, retention).
     """
     state = request.app.state
-    service = _service(request)
+    service = _service(request, service_id)
     await authenticate(request)
     body = await read_json_object(request, state.settings.max_body_bytes)
     items = parse_feedback(body).feedback

@@ -79,7 +79,7 @@ def is_loopback_url(url: str) -> bool:
         host = urlsplit(url).hostname
     except ValueError:
         return False
-    return bool(host) and is_loopback_name(host)
+    return host is not None and host != "" and is_loopback_name(host)
 
 
 def algorithms_of(settings: Any) -> tuple[str, ...]:

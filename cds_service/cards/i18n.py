@@ -34,7 +34,6 @@ from cds_service.rules.model import Line
 
 MESSAGES_DIR = Path(__file__).resolve().parent / "messages"
 DEFAULT_LANGUAGE = "nl"
-MAX_CACHED_LINES = 4096  # rendered lines with parameters kept per catalogue (cleared when full)
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~])")
 
@@ -53,6 +52,8 @@ class _Number(str):
     """A formatted number that can also be formatted as a plural message: ``{days:day}``."""
 
     __slots__ = ("catalogue", "raw")
+    catalogue: "Catalogue"
+    raw: float
 
     def __new__(cls, text: str, catalogue: "Catalogue", raw: float) -> "_Number":
         obj = super().__new__(cls, text)
@@ -77,8 +78,6 @@ class Catalogue:
     def __init__(self, language: str, messages: dict[str, str]) -> None:
         self.language = language
         self.messages = messages
-        self._plain: dict[str, str] = {}  # key -> text of lines without parameters (half of all)
-        self._lines: dict[tuple, str] = {}  # (key, markdown, frozen params) -> text, bounded
         self.locale = Locale.parse(language)
         symbols = self.locale.number_symbols[self.locale.default_numbering_system]
         self._separators = str.maketrans({",": symbols["group"], ".": symbols["decimal"]})
@@ -88,26 +87,11 @@ class Catalogue:
 
     def text(self, line: Line | str, *, markdown: bool = False) -> str:
         """Render a line (or a bare key) in this language."""
-        if line.__class__ is str:
+        if isinstance(line, str):
             key, params = line, None
         else:
             key, params = line.key, line.params
-        if not params:
-            plain = self._plain.get(key)
-            if plain is None:
-                plain = self._plain[key] = self._render(key, {}, markdown)
-            return plain
-        frozen = _freeze_params(params)
-        if frozen is None:  # a parameter of a type that cannot be a cache key
-            return self._render(key, params, markdown)
-        cache_key = (key, markdown, frozen)
-        text = self._lines.get(cache_key)
-        if text is None:
-            text = self._render(key, params, markdown)
-            if len(self._lines) >= MAX_CACHED_LINES:
-                self._lines.clear()
-            self._lines[cache_key] = text
-        return text
+        return self._render(key, params or {}, markdown)
 
     def _render(self, key: str, params: dict[str, Any], markdown: bool) -> str:
         template = self.messages.get(key)
@@ -183,41 +167,6 @@ class Catalogue:
         if len(items) <= 1:
             return "".join(items)
         return ", ".join(items[:-1]) + self.messages.get("list.and", " and ") + items[-1]
-
-
-# Parameter values that are their own cache key once tagged with their class (1, 1.0 and True
-# are equal as keys but render differently). Only numbers: a line with a text or a date parameter
-# (a condition or medication name from the record, a result date) is rendered anew each time, so
-# this cross-request cache never holds text taken from a patient's record.
-_ATOMS = frozenset({int, float, bool, type(None)})
-
-
-def _freeze(value: Any) -> Any:
-    """A hashable stand-in for a parameter value that renders the same, or None if there is none."""
-    cls = value.__class__
-    if cls in _ATOMS:
-        return (cls, value)
-    if cls is Line:
-        params = _freeze_params(value.params) if value.params else ()
-        return None if params is None else (Line, value.key, params)
-    if cls is list or cls is tuple:
-        items = tuple(_freeze(v) for v in value)
-        return None if None in items else (list, items)
-    return None
-
-
-def _freeze_params(params: dict[str, Any]) -> tuple | None:
-    out = []
-    for k, v in params.items():
-        cls = v.__class__
-        if cls in _ATOMS:  # inline of the commonest case of _freeze
-            out.append((k, cls, v))
-            continue
-        frozen = _freeze(v)
-        if frozen is None:
-            return None
-        out.append((k, frozen))
-    return tuple(out)
 
 
 def _repeats(kind: str, display: str) -> bool:

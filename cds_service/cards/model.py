@@ -4,8 +4,9 @@ Rules enforced at construction (``cds-hooks.md`` section 3): ``uuid`` on every c
 ``summary`` under 140 characters, ``indicator`` in info/warning/critical, ``source.label``,
 ``selectionBehavior`` whenever there are suggestions (``at-most-one``) with at most one recommended
 suggestion, ``description`` on every action, ``resourceId`` (and no resource) on deletes, ``display``
-on every override reason. :func:`dump_response` leaves out every ``None`` and empty value, so no
-``null``, ``""``, ``[]`` or ``{}`` reaches a client (except the top-level ``cards: []``).
+on every override reason. :func:`dump_json` serializes with pydantic, leaving out ``None`` and
+defaults, so no ``null``, ``""``, ``[]`` or ``{}`` reaches a client (except the top-level
+``cards: []``); resources in actions are built pruned (:func:`prune`).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 import uuid as _uuid
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 MAX_SUMMARY = 139
 
@@ -46,18 +47,10 @@ class Source(_Model):
 class Action(_Model):
     type: Literal["create", "update", "delete"]
     description: str = Field(min_length=1)  # cds-resp-5
+    # built free of None and empty values (templates pruned once, see cards.suggestions): the
+    # serializer sends a plain dict as it is
     resource: dict[str, Any] | None = None
-    resourceId: str | None = None
-    _resource_pruned: bool = PrivateAttr(default=False)
-
-    @classmethod
-    def with_pruned_resource(cls, type: str, description: str, resource: dict[str, Any]) -> "Action":
-        """A validated action whose ``resource`` the caller built free of ``None`` and empty values
-        at every depth, with plain JSON types only (e.g. a template pruned once plus non-empty
-        patient parts): :func:`dump_response` then uses it as it is instead of walking it."""
-        action = cls(type=type, description=description, resource=resource)
-        action._resource_pruned = True
-        return action
+    resourceId: str | None = None  # delete actions only
 
     @model_validator(mode="after")
     def _shape(self) -> "Action":
@@ -78,7 +71,7 @@ class Suggestion(_Model):
 class Link(_Model):
     label: str = Field(min_length=1)
     url: str = Field(min_length=1)
-    type: Literal["absolute", "smart"] = "absolute"
+    type: Literal["absolute", "smart"]  # required by the spec: no default, so always serialized
     appContext: str | None = None
 
     @model_validator(mode="after")
@@ -123,144 +116,38 @@ class Card(_Model):
 
 
 class CdsResponse(_Model):
-    cards: tuple[Card, ...] = ()
+    cards: tuple[Card, ...]  # no default: always serialized, if only as []
     systemActions: tuple[Action, ...] = ()
 
 
-_NUMBERS = frozenset({int, float, bool})
+def prune(value: Any) -> Any:
+    """``value`` without ``None`` and empty strings/containers at any depth (a copy).
 
-
-def _empty(value: Any) -> bool:
-    return value is None or value == "" or value == [] or value == {}
-
-
-def _prune(value: Any) -> Any:
-    """Drop None and empty containers/strings recursively."""
+    For FHIR resources built from templates: the models below serialize themselves, but an
+    action's ``resource`` is a plain dict, so it is built free of empty values.
+    """
     if isinstance(value, dict):
-        return _prune_dict(value)
+        out = {}
+        for key, item in value.items():
+            item = prune(item)
+            if item is not None and item != "" and item != [] and item != {}:
+                out[key] = item
+        return out
     if isinstance(value, (list, tuple)):
-        return _prune_list(value)
+        items = []
+        for item in value:
+            item = prune(item)
+            if item is not None and item != "" and item != [] and item != {}:
+                items.append(item)
+        return items
     return value
 
 
-# The two loops below are _prune unrolled by the exact class of each value (plain JSON types
-# first, anything else the generic way): pruning runs over every node of every response.
-def _prune_dict(value: dict) -> dict:
-    out = {}
-    for k, v in value.items():
-        cls = v.__class__
-        if cls is str:
-            if v:
-                out[k] = v
-        elif cls is dict:
-            v = _prune_dict(v)
-            if v:
-                out[k] = v
-        elif cls is list or cls is tuple:
-            v = _prune_list(v)
-            if v:
-                out[k] = v
-        elif cls in _NUMBERS:
-            out[k] = v
-        elif v is not None:
-            v = _prune(v)
-            if not _empty(v):
-                out[k] = v
-    return out
+def dump_json(response: CdsResponse) -> bytes:
+    """The response as JSON bytes: fields that are ``None`` or at their default are left out.
 
-
-def _prune_list(value: list | tuple) -> list:
-    out = []
-    for v in value:
-        cls = v.__class__
-        if cls is str:
-            if v:
-                out.append(v)
-        elif cls is dict:
-            v = _prune_dict(v)
-            if v:
-                out.append(v)
-        elif cls is list or cls is tuple:
-            v = _prune_list(v)
-            if v:
-                out.append(v)
-        elif cls in _NUMBERS:
-            out.append(v)
-        elif v is not None:
-            v = _prune(v)
-            if not _empty(v):
-                out.append(v)
-    return out
-
-
-def prune(value: Any) -> Any:
-    """``value`` without ``None`` and empty strings/containers at any depth (a copy)."""
-    return _prune(value)
-
-
-def dump_response(response: CdsResponse) -> dict[str, Any]:
-    """The JSON-ready response: pruned of empties, with ``cards`` always present.
-
-    The same as ``prune(response.model_dump(mode="json"))``, built by walking the models: a model
-    met twice (an action shared by two suggestions, the override reasons of every card) is dumped
-    once, and a resource built pruned (:meth:`Action.with_pruned_resource`) is used as it is, so
-    the output may share those dicts with the cards.
+    Every default here is "nothing" (``None``, ``()``) and the fields that must always be sent
+    (``cards``, ``Link.type``) have none, so no ``null`` or ``[]`` reaches a client except the
+    top-level ``cards: []``.
     """
-    body = _dump_model(response, {})
-    body["cards"] = body.get("cards", [])
-    return body
-
-
-def _dump_model(model: BaseModel, memo: dict[int, dict]) -> dict[str, Any]:
-    done = memo.get(id(model))
-    if done is not None:
-        return done
-    out: dict[str, Any] = {}
-    values = model.__dict__
-    for name in _field_names(model.__class__):  # declaration order, as model_dump
-        v = values[name]
-        cls = v.__class__
-        if cls is str:
-            if v:
-                out[name] = v
-        elif v is None:
-            continue
-        elif cls is tuple:
-            items = []
-            for item in v:
-                if isinstance(item, BaseModel):
-                    item = _dump_model(item, memo)
-                    if item:
-                        items.append(item)
-                else:  # not in this model: the general way
-                    return _dump_generic(model, memo)
-            if items:
-                out[name] = items
-        elif cls is bool or cls is int:
-            out[name] = v
-        elif isinstance(v, BaseModel):
-            v = _dump_model(v, memo)
-            if v:
-                out[name] = v
-        elif cls is dict and name == "resource" and getattr(model, "_resource_pruned", False):
-            if v:
-                out[name] = v
-        else:
-            return _dump_generic(model, memo)
-    memo[id(model)] = out
-    return out
-
-
-_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
-
-
-def _field_names(cls: type[BaseModel]) -> tuple[str, ...]:
-    names = _FIELD_NAMES.get(cls)
-    if names is None:
-        names = _FIELD_NAMES[cls] = tuple(cls.model_fields)
-    return names
-
-
-def _dump_generic(model: BaseModel, memo: dict[int, dict]) -> dict[str, Any]:
-    out = memo[id(model)] = _prune(model.model_dump(mode="json"))
-    return out
+    return response.__pydantic_serializer__.to_json(response, exclude_none=True, exclude_defaults=True)

@@ -12,13 +12,12 @@ fracture prevention). The page's absolute URL comes from the caller (the API kno
 
 from __future__ import annotations
 
-import weakref
-from functools import lru_cache
-from typing import Iterable
+from dataclasses import dataclass
+from typing import Iterable, Mapping
 
 from cds_service.cards.i18n import DEFAULT_LANGUAGE, Catalogue, catalogue
 from cds_service.cards.model import MAX_SUMMARY, Card, Coding, Link, OverrideReason, Source
-from cds_service.cards.suggestions import ExtraCodings, build_suggestions
+from cds_service.cards.suggestions import ExtraCodings, Templates, build_suggestions, build_templates
 from cds_service.knowledge.model import Knowledge
 from cds_service.rules import lines
 from cds_service.rules.model import Line, Recommendation
@@ -42,6 +41,28 @@ def pick_language(language: str | None) -> str:
     return primary if primary in SUPPORTED_LANGUAGES else DEFAULT_LANGUAGE
 
 
+@dataclass(frozen=True)
+class CardParts:
+    """What every card of a language shares, built once with the pipeline (not per call): the
+    suggestions' resource templates, the override reasons, each recommendation's source and link to
+    the guideline. Without it (a test running a stage alone) each is built when needed."""
+
+    templates: Templates
+    override_reasons: Mapping[tuple[str, bool], tuple[OverrideReason, ...]]  # (language, info card) -> reasons
+    sources: Mapping[tuple[str, str], tuple[Source, tuple[Link, ...]]]
+
+
+def build_card_parts(knowledge: Knowledge, languages: Iterable[str] = SUPPORTED_LANGUAGES) -> CardParts:
+    cats = [catalogue(language) for language in languages]
+    return CardParts(
+        templates=build_templates(knowledge, [cat.language for cat in cats]),
+        override_reasons={
+            (cat.language, info): override_reasons(cat, knowledge, suppressible=info) for cat in cats for info in (True, False)
+        },
+        sources={(code, cat.language): _source_and_links(code, knowledge, cat) for code in knowledge.recommendations for cat in cats},
+    )
+
+
 def render_cards(
     recommendations: list[Recommendation],
     knowledge: Knowledge,
@@ -50,14 +71,16 @@ def render_cards(
     patient_id: str,
     extra_codings: ExtraCodings | None = None,
     guideline_page: str | None = None,
+    parts: CardParts | None = None,
     suppressed: Iterable[str] = (),
 ) -> list[Card]:
     """One card per recommendation. ``extra_codings``: site orderable codings per nutrient id;
     ``guideline_page``: the absolute URL of this service's ``/guideline`` page (linked from every card);
+    ``parts``: what every card of a language shares, built once (:func:`build_card_parts`);
     ``suppressed``: recommendation codes hidden for this patient after feedback, named in a one-line
     note on the first card (if there is one)."""
     cat = catalogue(pick_language(language))
-    cards = [render_card(rec, knowledge, cat, patient_id, extra_codings, guideline_page) for rec in recommendations]
+    cards = [render_card(rec, knowledge, cat, patient_id, extra_codings, guideline_page, parts) for rec in recommendations]
     names = [cat.text(f"topic.{code}") for code in suppressed]
     if cards and names:
         note = "_" + cat.text(Line("suppressed.note", {"names": "; ".join(names)}), markdown=True) + "_"
@@ -72,40 +95,31 @@ def render_card(
     patient_id: str,
     extra_codings: ExtraCodings | None = None,
     guideline_page: str | None = None,
+    parts: CardParts | None = None,
 ) -> Card:
-    suggestions = build_suggestions(rec, knowledge, cat, patient_id, extra_codings)
-    source, links = _source_and_links(rec.code, knowledge, cat)
+    templates = parts.templates if parts else None
+    suggestions = build_suggestions(rec, knowledge, cat, patient_id, extra_codings, templates)
+    shared = parts.sources.get((rec.code, cat.language)) if parts else None
+    source, links = shared or _source_and_links(rec.code, knowledge, cat)
     links = card_links(rec.references, knowledge, cat, guideline_page, links)
+    suppressible = rec.severity.value == "info"
+    reasons = parts.override_reasons.get((cat.language, suppressible)) if parts else None
     return Card(
         summary=_summary(cat.text(rec.summary)),
         detail=detail(rec, knowledge, cat),
         indicator=rec.severity.value,
         source=source,
         suggestions=tuple(suggestions),
-        overrideReasons=override_reasons(cat, knowledge, suppressible=rec.severity.value == "info"),
+        overrideReasons=reasons or override_reasons(cat, knowledge, suppressible=suppressible),
         links=links,
     )
 
 
-# id(knowledge) -> (weak reference to it, {(code, catalogue): (source, links)}), bounded
-_SOURCES: dict[int, tuple[weakref.ref, dict[tuple[str, Catalogue], tuple[Source, tuple[Link, ...]]]]] = {}
-_MAX_SOURCES = 256
-
-
 def _source_and_links(code: str, knowledge: Knowledge, cat: Catalogue) -> tuple[Source, tuple[Link, ...]]:
-    """A card's (frozen, validated) source and links: built once per knowledge, code and catalogue."""
-    entry = _SOURCES.get(id(knowledge))
-    if entry is None or entry[0]() is not knowledge:
-        entry = _SOURCES[id(knowledge)] = (weakref.ref(knowledge), {})
-    cache = entry[1]
-    found = cache.get((code, cat))
-    if found is None:
-        if len(cache) >= _MAX_SOURCES:
-            cache.clear()
-        links = (Link(label=cat.text("link.guideline"), url=knowledge.guideline_url),) if knowledge.guideline_url else ()
-        source = Source(label=knowledge.guideline_title, url=knowledge.guideline_url, topic=topic(code, knowledge, cat))
-        found = cache[(code, cat)] = (source, links)
-    return found
+    """A card's source and the link to the guideline itself (when the knowledge has its URL)."""
+    links = (Link(label=cat.text("link.guideline"), url=knowledge.guideline_url, type="absolute"),) if knowledge.guideline_url else ()
+    source = Source(label=knowledge.guideline_title, url=knowledge.guideline_url, topic=topic(code, knowledge, cat))
+    return source, links
 
 
 def card_links(
@@ -113,12 +127,12 @@ def card_links(
 ) -> tuple[Link, ...]:
     """The guideline page in the card's language, the ``source`` links (the guideline itself, when
     the knowledge has its URL), then each referenced guideline the knowledge has."""
-    links = [Link(label=cat.text("link.guideline-page"), url=guideline_page_url(page, cat.language))] if page else []
+    links = [Link(label=cat.text("link.guideline-page"), url=guideline_page_url(page, cat.language), type="absolute")] if page else []
     links += source
     for reference in references:
         url = knowledge.references.get(reference)
         if url:
-            links.append(Link(label=cat.text(f"link.{reference}"), url=url))
+            links.append(Link(label=cat.text(f"link.{reference}"), url=url, type="absolute"))
     return tuple(links)
 
 
@@ -134,26 +148,17 @@ def topic(code: str, knowledge: Knowledge, cat: Catalogue) -> Coding:
 
 
 def override_reasons(cat: Catalogue, knowledge: Knowledge, *, suppressible: bool) -> tuple[OverrideReason, ...]:
-    """The six HL7 reasons; on an info card (``suppressible``) also our own reasons that suppress the
-    recommendation for the patient (snooze). Warning and critical cards never offer those."""
+    """The six HL7 reasons a clinician can give for not following a card, in the card's language; on
+    an info card (``suppressible``) also our own reasons that hide the recommendation for the patient
+    (snooze). Warning and critical cards never offer those."""
+    hl7 = tuple(OverrideReason(system=NON_ADHERENCE_SYSTEM, code=c, display=cat.text(f"override.{c}")) for c in OVERRIDE_CODES)
     if not suppressible:
-        return _hl7_reasons(cat)
-    ours = tuple(
-        (reason.code, reason.display.get(cat.language) or reason.display["en"])
+        return hl7
+    return hl7 + tuple(
+        OverrideReason(system=knowledge.override_system, code=reason.code,
+                       display=reason.display.get(cat.language) or reason.display["en"])
         for reason in knowledge.suppressing_reasons.values()
     )
-    return _hl7_reasons(cat) + _own_reasons(knowledge.override_system, ours)
-
-
-@lru_cache(maxsize=8)
-def _hl7_reasons(cat: Catalogue) -> tuple[OverrideReason, ...]:
-    """The same (frozen) reasons on every card of a language: built once per catalogue."""
-    return tuple(OverrideReason(system=NON_ADHERENCE_SYSTEM, code=c, display=cat.text(f"override.{c}")) for c in OVERRIDE_CODES)
-
-
-@lru_cache(maxsize=16)
-def _own_reasons(system: str, reasons: tuple[tuple[str, str], ...]) -> tuple[OverrideReason, ...]:
-    return tuple(OverrideReason(system=system, code=code, display=display) for code, display in reasons)
 
 
 def _summary(text: str) -> str:

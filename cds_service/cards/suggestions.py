@@ -1,21 +1,21 @@
 """Card suggestions: draft FHIR R4 MedicationRequest / ServiceRequest resources and deletes.
 
-Each resource is built from a template prepared once per (knowledge, nutrient, language) and kept
-as JSON bytes (serialised once: a template that is not plain JSON fails on its first use); each
-call parses a fresh copy (cheaper than ``copy.deepcopy``) and fills in the patient-specific parts
-(subject, reasons, window, site codings). The templates follow terminology section 6.2 / 6.3;
+Each resource is a template without patient parts (product, dosage, code and note from the
+knowledge, texts in the card's language) filled in per call with the patient-specific parts
+(subject, reasons, window, site codings) as a new top-level dict: the template is never changed.
+:func:`build_templates` builds them all once when the pipeline is built (:class:`Templates`);
+without them (a test calling a stage alone) each is built when needed. The templates follow terminology section 6.2 / 6.3;
 tests validate the output with ``fhir.resources`` (R4B), the service does not (it costs about
 0.5 ms per resource).
 """
 
 from __future__ import annotations
 
-import weakref
-from typing import Any, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping, Sequence
 
-import orjson
 
-from cds_service.cards.i18n import Catalogue
+from cds_service.cards.i18n import Catalogue, catalogue
 from cds_service.cards.model import Action, Suggestion, prune
 from cds_service.knowledge.model import SNOMED, UCUM, Knowledge, Nutrient
 from cds_service.rules import lines
@@ -28,19 +28,7 @@ UNIT_DISPLAY = {"ug": "µg"}
 
 ExtraCodings = Mapping[str, Sequence[Any]]
 
-# id(knowledge) -> (weak reference to it, {(kind, key, language): template as JSON bytes})
-_CACHE: dict[int, tuple[weakref.ref, dict[tuple[str, str, str], bytes]]] = {}
-
-
-def _templates(knowledge: Knowledge) -> dict[tuple[str, str, str], bytes]:
-    entry = _CACHE.get(id(knowledge))
-    if entry is None or entry[0]() is not knowledge:
-        entry = (weakref.ref(knowledge), {})
-        _CACHE[id(knowledge)] = entry
-    return entry[1]
-
-
-def _coding(c: Any) -> dict[str, str]:
+def _coding(c: Any) -> dict[str, Any]:
     """A FHIR Coding dict from a knowledge Coding, a card Coding or a plain dict."""
     if isinstance(c, Mapping):
         system, code, display = c.get("system"), c.get("code"), c.get("display")
@@ -52,12 +40,31 @@ def _coding(c: Any) -> dict[str, str]:
     return out
 
 
+@dataclass(frozen=True)
+class Templates:
+    """Draft resources without patient parts by (nutrient or lab, language), built once."""
+
+    medication: Mapping[tuple[str, str], dict] = field(default_factory=dict)
+    lab: Mapping[tuple[str, str], dict] = field(default_factory=dict)
+
+
+def build_templates(knowledge: Knowledge, languages: Iterable[str]) -> Templates:
+    """Every proposable nutrient's MedicationRequest and every lab's ServiceRequest, per language."""
+    cats = [catalogue(language) for language in languages]
+    labs = {knowledge.lab_order.lab, *knowledge.lab_orders}
+    return Templates(
+        medication={
+            (n.id, cat.language): _medication_template(knowledge, n, cat)
+            for n in knowledge.nutrients.values()
+            if n.proposable
+            for cat in cats
+        },
+        lab={(lab, cat.language): _lab_template(knowledge, lab, cat) for lab in labs for cat in cats},
+    )
+
+
 def _medication_template(knowledge: Knowledge, nutrient: Nutrient, cat: Catalogue) -> dict:
-    """A fresh copy of the nutrient's draft MedicationRequest template (without patient parts)."""
-    key = ("MedicationRequest", nutrient.id, cat.language)
-    cache = _templates(knowledge)
-    if key in cache:
-        return orjson.loads(cache[key])
+    """The nutrient's draft MedicationRequest without patient parts, pruned of empty values."""
     dosage: dict[str, Any] = {
         "text": cat.text(Line(f"dosage.{nutrient.id}", lines.dose_line(nutrient).params)),
         "timing": ONCE_DAILY,
@@ -75,7 +82,7 @@ def _medication_template(knowledge: Knowledge, nutrient: Nutrient, cat: Catalogu
                 },
             }
         ]
-    template = {
+    template: dict[str, Any] = {
         "resourceType": "MedicationRequest",
         "status": "draft",
         "intent": "proposal",
@@ -86,8 +93,7 @@ def _medication_template(knowledge: Knowledge, nutrient: Nutrient, cat: Catalogu
     }
     if nutrient.product:
         template["medicationCodeableConcept"]["coding"] = [_coding(c) for c in nutrient.product]
-    cache[key] = orjson.dumps(prune(template))
-    return orjson.loads(cache[key])
+    return prune(template)
 
 
 def medication_request(
@@ -96,16 +102,19 @@ def medication_request(
     cat: Catalogue,
     patient_id: str,
     extra_codings: ExtraCodings | None = None,
+    templates: Templates | None = None,
 ) -> dict:
     """The draft MedicationRequest for one proposed nutrient."""
     nutrient = knowledge.nutrients[proposal.nutrient]
-    resource = _medication_template(knowledge, nutrient, cat)
+    template = templates.medication.get((nutrient.id, cat.language)) if templates else None
+    resource = {**(template or _medication_template(knowledge, nutrient, cat))}
     resource["subject"] = {"reference": f"Patient/{patient_id}"}
     _reasons(resource, proposal.reason_references)
     extra = (extra_codings or {}).get(nutrient.id)
     codings = [c for c in (prune(_coding(c)) for c in extra) if c] if extra else ()
     if codings:
-        resource.setdefault("medicationCodeableConcept", {}).setdefault("coding", []).extend(codings)
+        product = resource.get("medicationCodeableConcept", {})
+        resource["medicationCodeableConcept"] = {**product, "coding": [*product.get("coding", ()), *codings]}
     return resource
 
 
@@ -117,34 +126,33 @@ def _reasons(resource: dict, references: Sequence[str]) -> None:
 
 
 def _lab_template(knowledge: Knowledge, lab: str, cat: Catalogue) -> dict:
-    """A fresh copy of a lab's draft ServiceRequest template (without patient parts)."""
-    key = ("ServiceRequest", lab, cat.language)
-    cache = _templates(knowledge)
-    if key not in cache:
-        order = knowledge.lab_orders.get(lab) or knowledge.lab_order
-        params = {"title": knowledge.guideline_title, "version": knowledge.version}
-        if order.lab == "lab-25ohd":
-            note = Line("note.lab-order", {
-                **params, "low": knowledge.param("vitd-target-low-nmol"), "high": knowledge.param("vitd-target-high-nmol"),
-            })
-        else:
-            note = Line(f"note.lab-order.{order.lab}", params)
-        template = {
-            "resourceType": "ServiceRequest",
-            "status": "draft",
-            "intent": "proposal",
-            "instantiatesCanonical": [order.canonical],
-            "category": [{"coding": [_coding(c) for c in order.category]}] if order.category else [],
-            "code": {"coding": [_coding(c) for c in order.code], "text": cat.text(f"product.{order.lab}")},
-            "note": [{"text": cat.text(note)}],
-        }
-        cache[key] = orjson.dumps(prune(template))
-    return orjson.loads(cache[key])
+    """A lab's draft ServiceRequest without patient parts, pruned of empty values."""
+    order = knowledge.lab_orders.get(lab) or knowledge.lab_order
+    params = {"title": knowledge.guideline_title, "version": knowledge.version}
+    if order.lab == "lab-25ohd":
+        note = Line("note.lab-order", {
+            **params, "low": knowledge.param("vitd-target-low-nmol"), "high": knowledge.param("vitd-target-high-nmol"),
+        })
+    else:
+        note = Line(f"note.lab-order.{order.lab}", params)
+    template = {
+        "resourceType": "ServiceRequest",
+        "status": "draft",
+        "intent": "proposal",
+        "instantiatesCanonical": [order.canonical],
+        "category": [{"coding": [_coding(c) for c in order.category]}] if order.category else [],
+        "code": {"coding": [_coding(c) for c in order.code], "text": cat.text(f"product.{order.lab}")},
+        "note": [{"text": cat.text(note)}],
+    }
+    return prune(template)
 
 
-def service_request(knowledge: Knowledge, order: LabOrderProposal, cat: Catalogue, patient_id: str) -> dict:
+def service_request(
+    knowledge: Knowledge, order: LabOrderProposal, cat: Catalogue, patient_id: str, templates: Templates | None = None
+) -> dict:
     """The draft ServiceRequest for a lab order (the 25(OH)D check with its occurrence window)."""
-    resource = _lab_template(knowledge, order.lab, cat)
+    template = templates.lab.get((order.lab, cat.language)) if templates else None
+    resource = {**(template or _lab_template(knowledge, order.lab, cat))}
     resource["subject"] = {"reference": f"Patient/{patient_id}"}
     if order.start is not None and order.end is not None:
         resource["occurrencePeriod"] = {"start": order.start.isoformat(), "end": order.end.isoformat()}
@@ -152,10 +160,12 @@ def service_request(knowledge: Knowledge, order: LabOrderProposal, cat: Catalogu
     return resource
 
 
-def _lab_action(knowledge: Knowledge, order: LabOrderProposal, cat: Catalogue, patient_id: str) -> Action:
+def _lab_action(
+    knowledge: Knowledge, order: LabOrderProposal, cat: Catalogue, patient_id: str, templates: Templates | None
+) -> Action:
     key = "action.create-lab-order" if order.lab == "lab-25ohd" else f"action.create-lab-order.{order.lab}"
-    return Action.with_pruned_resource(
-        type="create", description=cat.text(key), resource=service_request(knowledge, order, cat, patient_id)
+    return Action(
+        type="create", description=cat.text(key), resource=service_request(knowledge, order, cat, patient_id, templates)
     )
 
 
@@ -165,20 +175,21 @@ def build_suggestions(
     cat: Catalogue,
     patient_id: str,
     extra_codings: ExtraCodings | None = None,
+    templates: Templates | None = None,
 ) -> list[Suggestion]:
     """Suggestions for one recommendation (decision 3: all together + one per nutrient)."""
     out: list[Suggestion] = []
     proposals = [p for p in rec.proposals if p.nutrient in knowledge.nutrients and knowledge.nutrients[p.nutrient].proposable]
     if proposals:
         actions = [
-            Action.with_pruned_resource(
+            Action(
                 type="create",
                 description=cat.text(Line("action.create-medication", {"nutrient": lines.nutrient_name(p.nutrient)})),
-                resource=medication_request(knowledge, p, cat, patient_id, extra_codings),
+                resource=medication_request(knowledge, p, cat, patient_id, extra_codings, templates),
             )
             for p in proposals
         ]
-        labs = [(order, _lab_action(knowledge, order, cat, patient_id)) for order in rec.proposal_labs]
+        labs = [(order, _lab_action(knowledge, order, cat, patient_id, templates)) for order in rec.proposal_labs]
         names = [lines.nutrient_name(p.nutrient) for p in proposals]
         label = Line("suggestion.all", {"nutrients": names})
         if labs:
@@ -186,14 +197,14 @@ def build_suggestions(
         out.append(Suggestion(label=cat.text(label), isRecommended=True, actions=(*actions, *(a for _, a in labs))))
         if len(actions) > 1:
             for p, action in zip(proposals, actions):
-                label = cat.text(Line("suggestion.one", {"nutrient": lines.nutrient_name(p.nutrient)}))
+                one = cat.text(Line("suggestion.one", {"nutrient": lines.nutrient_name(p.nutrient)}))
                 needed = tuple(a for o, a in labs if p.nutrient in o.nutrients)
-                out.append(Suggestion(label=label, isRecommended=False, actions=(action, *needed)))
+                out.append(Suggestion(label=one, isRecommended=False, actions=(action, *needed)))
     if rec.lab_order is not None:
         key = "suggestion.lab-order" if rec.lab_order.lab == "lab-25ohd" else f"suggestion.lab-order.{rec.lab_order.lab}"
-        action = _lab_action(knowledge, rec.lab_order, cat, patient_id)
+        action = _lab_action(knowledge, rec.lab_order, cat, patient_id, templates)
         out.append(Suggestion(label=cat.text(key), isRecommended=not out, actions=(action,)))
     if rec.delete_orders:
-        actions = tuple(Action(type="delete", description=cat.text("action.delete-order"), resourceId=rid) for rid in rec.delete_orders)
-        out.append(Suggestion(label=cat.text("suggestion.delete"), isRecommended=not out, actions=actions))
+        deletes = tuple(Action(type="delete", description=cat.text("action.delete-order"), resourceId=rid) for rid in rec.delete_orders)
+        out.append(Suggestion(label=cat.text("suggestion.delete"), isRecommended=not out, actions=deletes))
     return out

@@ -57,7 +57,8 @@ def amounts(product: Product, daily: Daily | None) -> tuple[Amount | None, dict[
             amount = to_nutrient(daily, single)
             return amount, ({single: amount} if amount else {})
         if present and kind == "iu" and "vitamin-d" in present:
-            return None, {"vitamin-d": to_nutrient(daily, "vitamin-d")}
+            vitamin_d = to_nutrient(daily, "vitamin-d")
+            return None, ({"vitamin-d": vitamin_d} if vitamin_d else {})
         return (to_nutrient(daily, None) if not present else None), {}
     # a count or a volume: ingredient strengths, else the strength in the product name
     nutrients: dict[str, Amount] = {}
@@ -98,7 +99,8 @@ def _from_name(
     if len(present) > 1:
         ius = [s for s in strengths if s[1] == "iu"]
         if "vitamin-d" in present and len(ius) == 1:
-            return None, {"vitamin-d": to_nutrient((count * ius[0][0], "iu"), "vitamin-d")}
+            vitamin_d = to_nutrient((count * ius[0][0], "iu"), "vitamin-d")
+            return None, ({"vitamin-d": vitamin_d} if vitamin_d else {})
         return None, {}
     if len(strengths) != 1:
         return None, {}

@@ -145,9 +145,10 @@ def dosage_daily(dosages: Any) -> Amount | None:
     kinds = {a[1] for a, _ in phases}
     if len(kinds) != 1:
         return None
-    if all(span for _, span in phases):
-        total = sum(span for _, span in phases)
-        return sum(a[0] * span for a, span in phases) / total, kinds.pop()
+    spans = [span for _, span in phases if span]
+    if len(spans) == len(phases):  # every phase has a duration
+        total = sum(spans)
+        return sum(a[0] * span for (a, _), span in zip(phases, spans)) / total, kinds.pop()
     values = {round(a[0], 6) for a, _ in phases}
     return (phases[0][0][0], kinds.pop()) if len(values) == 1 else None
 

@@ -123,8 +123,9 @@ def _span(record: MedRecord, adrenal: bool, rules: GcRules, today: date) -> _Spa
         return None  # budesonide: no reliable equivalent, no trigger (terminology 2.1)
     mg = use.daily_dose.value if use.daily_dose is not None and use.daily_dose.unit == "mg" else None
     if adrenal and steroid is not None and steroid.replacement:
-        hydrocortisone = rules.equivalent(HYDROCORTISONE) or steroid.equivalent_mg
-        if mg is None or mg * hydrocortisone / steroid.equivalent_mg <= rules.replacement_hc_mg:
+        own = steroid.equivalent_mg
+        hydrocortisone = rules.equivalent(HYDROCORTISONE) or own
+        if mg is None or not own or not hydrocortisone or mg * hydrocortisone / own <= rules.replacement_hc_mg:
             return None
     if use.start is None:
         return None
@@ -135,7 +136,7 @@ def _span(record: MedRecord, adrenal: bool, rules: GcRules, today: date) -> _Spa
     if end < use.start:
         return None
     reference = rules.equivalent(PREDNISOLONE)
-    pe = mg * reference / steroid.equivalent_mg if mg is not None and steroid is not None and reference else None
+    pe = mg * reference / steroid.equivalent_mg if mg is not None and steroid is not None and steroid.equivalent_mg and reference else None
     return _Span(use.start, end, pe, current)
 
 

@@ -179,10 +179,10 @@ def calcium(resources: list[dict], index: Index, rules: LabRules, since: date) -
             r = _read(resource, test, _CALCIUM, _CALCIUM)
             if _current(r, since):
                 (direct if test == "lab-calcium-corrected" else totals).append(r)
-    candidates = [(r.when.date(), 1, r) for r in direct] + [(r.when.date(), 0, r) for r in totals]
+    candidates = [(r.when, 1, r) for r in direct if r.when] + [(r.when, 0, r) for r in totals if r.when]
     if not candidates:
         return None
-    _, is_direct, best = max(candidates, key=lambda c: (c[0], c[1], c[2].when))
+    when, is_direct, best = max(candidates, key=lambda c: (c[0].date(), c[1], c[0]))
     value = None
     problem = best.problem
     if problem is None and best.value is not None:
@@ -191,7 +191,7 @@ def calcium(resources: list[dict], index: Index, rules: LabRules, since: date) -
             value, problem = None, "implausible"
     if is_direct or value is None:
         return _result(best, value, "mmol/L", problem, corrected=bool(is_direct))
-    albumin = _nearest(albumins, best.when, rules.albumin_pair_days)
+    albumin = _nearest(albumins, when, rules.albumin_pair_days)
     if albumin is None:
         return _result(best, value, "mmol/L", None)
     corrected = value + rules.albumin_factor * (rules.albumin_reference - albumin)

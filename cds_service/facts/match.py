@@ -50,6 +50,8 @@ class Index:
         self._excludes = tuple(excludes)
         # Answers depend only on the argument: memoised (bounded), since EHR data repeats the same
         # codes and texts across resources and requests and text matching scans every term.
+        # Measured (issue 11, bench.profile, 100-resource patient-view, 7 alternated rounds):
+        # without it the facts stage takes 5.8 instead of 1.8 ms, +38 % of the call.
         self._coding_memo: dict[tuple[str, str], frozenset[str]] = {}
         self._text_memo: dict[str, frozenset[str]] = {}
 

@@ -201,7 +201,7 @@ def _timeline(
         supply = in_range(number(as_dict(resource.get("daysSupply")).get("value")), 0.0, MAX_DAYS)
         end = add_days(start, supply) if start and supply else None
         recent = start is not None and start <= today and (today - start).days <= rules.recent_dispense_days
-        return start, end, end, None, recent or (end is not None and start <= today <= end)
+        return start, end, end, None, recent or (start is not None and end is not None and start <= today <= end)
     repeat = _first_repeat(dosages)
     bounds_start, end = period(repeat.get("boundsPeriod"))
     start = bounds_start or parse_date(resource.get("authoredOn"))

@@ -142,6 +142,13 @@ class LabResult:
         return self.value is not None
 
 
+def value_of(result: LabResult | None) -> float:
+    """The value of a result the caller has found present and determinate (a rule's guard)."""
+    if result is None or result.value is None:
+        raise ValueError("no determinate result")
+    return result.value
+
+
 @dataclass(frozen=True, slots=True)
 class LabOrder:
     """A 25(OH)D ServiceRequest: pending on file, or a draft order."""

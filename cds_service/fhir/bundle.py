@@ -76,9 +76,9 @@ def _entry_resources(bundle: dict) -> list[dict]:
     raw = bundle.get("entry")
     if not isinstance(raw, list):
         return []
-    found = []
+    found: list[dict] = []
     for entry in raw:
         resource = entry.get("resource") if isinstance(entry, dict) else None
-        if resource_type(resource) is not None:
+        if isinstance(resource, dict) and resource_type(resource) is not None:
             found.append(resource)
     return found

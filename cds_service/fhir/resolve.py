@@ -26,7 +26,7 @@ import logging
 import time
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Awaitable, Mapping
+from typing import Any, Coroutine, Mapping
 
 import httpx
 
@@ -85,7 +85,7 @@ async def resolve(
     def expand(key: str) -> str | None:
         return expand_template(templates[key], context, tokens, day)
 
-    jobs: dict[str, Awaitable[Any]] = {}
+    jobs: dict[str, Coroutine[Any, Any, Any]] = {}
     outcomes: dict[str, _Outcome] = {}
     patient = _prefetched_patient(prefetch.get(PATIENT_KEY, MISSING), context)
     if patient is None:
@@ -115,6 +115,8 @@ async def resolve(
     done = await _run(jobs)
     if PATIENT_KEY in done:
         patient = done.pop(PATIENT_KEY)
+    if patient is None:  # not reached: a Patient that cannot be fetched raises PatientUnavailable
+        raise PatientUnavailable("patient: not obtained")
     outcomes.update(done)
     outcomes[PATIENT_KEY] = _Outcome([patient], fetched=PATIENT_KEY in jobs)
 
@@ -227,7 +229,7 @@ async def _follow(fetcher: FhirFetcher, bundle: dict, key: str, limit: int | Non
     return _Outcome(result.resources, not result.complete, result.problem)
 
 
-async def _run(jobs: dict[str, Awaitable[Any]]) -> dict[str, Any]:
+async def _run(jobs: dict[str, Coroutine[Any, Any, Any]]) -> dict[str, Any]:
     """Run all jobs at once; a PatientUnavailable cancels the others and is raised."""
     tasks: dict[str, asyncio.Task] = {}
     try:

@@ -98,7 +98,7 @@ def build_nutrient(nutrient_id: str, definition: dict[str, Any], action: dict[st
         raise KnowledgeError(f"{where}: kind must be MedicationRequest")
     if "productCodeableConcept" not in definition:
         raise KnowledgeError(f"{where}: needs productCodeableConcept")
-    dosages = definition.get("dosage") or ()
+    dosages: list[dict] = definition.get("dosage") or []
     if len(dosages) != 1:
         raise KnowledgeError(f"{where}: needs exactly one dosage")
     dosage = dosages[0]

@@ -1,6 +1,7 @@
 """Load and check ``fhir_profiles/`` into a :class:`~cds_service.knowledge.model.Knowledge`.
 
-Reads every ``<Type>-<id>.json`` once with orjson (no FHIR model classes at run time), builds the
+Reads every ``<Type>-<id>.json`` once with orjson, validates each with its FHIR R4B model
+(:mod:`cds_service.knowledge.validate`; no FHIR model classes at request time), builds the
 hashed value sets, nutrients, parameters, lab order template and recommendation codes, and checks
 that everything the code relies on is there. Any gap raises :class:`KnowledgeError` naming it; the
 service must not start on incomplete knowledge.
@@ -36,6 +37,7 @@ from cds_service.knowledge.urls import (
     RECOMMENDATION_CS_ID,
     SUPPRESS_DAYS_PARAMETER,
 )
+from cds_service.knowledge.validate import validate_resources
 from cds_service.knowledge.valuesets import build_code_set
 
 __all__ = ["DEFAULT_DIR", "KnowledgeError", "load_knowledge"]
@@ -177,6 +179,10 @@ def _references(plan: dict[str, Any]) -> dict[str, str]:
 def load_knowledge(directory: Path | None = None) -> Knowledge:
     """Read and check the artifacts in ``directory`` (default :data:`DEFAULT_DIR`)."""
     resources = read_resources(Path(directory) if directory is not None else DEFAULT_DIR)
+    problems = validate_resources((f"{rtype}-{rid}.json", res) for (rtype, rid), res in resources.items())
+    if problems:
+        more = f" (and {len(problems) - 3} more: cds-service check-knowledge lists them)" if len(problems) > 3 else ""
+        raise KnowledgeError("not valid FHIR R4B: " + "; ".join(problems[:3]) + more)
     value_sets = _value_sets(resources)
     system, recs = _recommendations(resources)
     plan = _get(resources, "PlanDefinition", PLAN_DEFINITION_ID)

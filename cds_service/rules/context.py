@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta, timezone
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from cds_service.facts.model import Domain, Indication, LabResult, MedicationUse, PatientFacts
+from cds_service.facts.model import Domain, Indication, LabResult, MedicationUse, PatientFacts, value_of
 from cds_service.knowledge.model import Knowledge
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -108,11 +108,11 @@ class RuleContext:
     def current_vitd(self) -> LabResult | None:
         """The latest 25(OH)D result that is still current (newer than vitd-current-months)."""
         since = months_ago(self.facts.now, self.param("vitd-current-months"))
-        dated = [r for r in self.facts.vitamin_d if r.effective is not None]
-        dated.sort(key=lambda r: _aware(r.effective), reverse=True)
-        if dated and _aware(dated[0].effective) >= _aware(since):
-            return dated[0]
-        return None
+        dated = [(_aware(r.effective), r) for r in self.facts.vitamin_d if r.effective is not None]
+        if not dated:
+            return None
+        when, latest = max(dated, key=lambda pair: pair[0])  # the first of equals, as a stable sort
+        return latest if when >= _aware(since) else None
 
     @cached_property
     def calcium(self) -> LabResult | None:
@@ -127,9 +127,9 @@ class RuleContext:
         """``"critical"`` / ``"high"`` when the current calcium is above the thresholds, else None."""
         if self.calcium is None:
             return None
-        if self.calcium.value > self.param("calcium-critical-mmol"):
+        if value_of(self.calcium) > self.param("calcium-critical-mmol"):
             return "critical"
-        if self.calcium.value > self.param("calcium-high-mmol"):
+        if value_of(self.calcium) > self.param("calcium-high-mmol"):
             return "high"
         return None
 
@@ -161,7 +161,7 @@ class RuleContext:
 
     @cached_property
     def egfr_low(self) -> bool:
-        return self.egfr is not None and self.egfr.value < self.param("egfr-magnesium-min")
+        return self.egfr is not None and value_of(self.egfr) < self.param("egfr-magnesium-min")
 
 
 def _indeterminate(result: LabResult | None, ctx: RuleContext) -> LabResult | None:

@@ -11,7 +11,8 @@ from cds_service.knowledge.model import NUTRIENTS
 from cds_service.rules import doses, lines
 from cds_service.rules.context import RuleContext
 from cds_service.rules.model import Category, Line, Recommendation, Severity
-from cds_service.rules.scope import ORDER_HOOKS, current, scoped
+from cds_service.hooks import ORDER_HOOKS
+from cds_service.rules.scope import current, scoped
 
 
 def _amount_params(amount_value: float, unit: str) -> dict[str, object]:

@@ -86,8 +86,8 @@ def daily_total(nutrient: str, medications: Iterable[MedicationUse], unit: str) 
         if nutrient not in med.groups and nutrient not in med.nutrients:
             continue
         amount = med.nutrients.get(nutrient)
-        value = convert(amount.value, amount.unit, unit) if amount else None
-        if value is None:
+        value = convert(amount.value, amount.unit, unit) if amount is not None else None
+        if amount is None or value is None:
             unknown.append(med)
             continue
         if not med.draft:

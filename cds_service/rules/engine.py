@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from cds_service.facts.model import PatientFacts
+from cds_service.hooks import ORDER_SELECT, ORDER_SIGN, PATIENT_VIEW
 from cds_service.knowledge.model import Knowledge
 from cds_service.rules.context import RuleContext
 from cds_service.rules.labs import vitd_recheck, vitd_status
@@ -38,13 +39,13 @@ class RuleConfig:
 
 PATIENT_VIEW_RULES: list[Rule] = [*SAFETY_RULES, dose_totals, vitd_status, vitd_recheck, bone_supplements]
 
-RULES: dict[str, list[Rule]] = {"patient-view": PATIENT_VIEW_RULES, "order-select": [*ORDER_RULES], "order-sign": [*ORDER_RULES]}
+RULES: dict[str, list[Rule]] = {PATIENT_VIEW: PATIENT_VIEW_RULES, ORDER_SELECT: [*ORDER_RULES], ORDER_SIGN: [*ORDER_RULES]}
 
 _ORDER = {Severity.CRITICAL: 0, Severity.WARNING: 1, Severity.INFO: 2}
 
 
 def evaluate(
-    facts: PatientFacts, knowledge: Knowledge, config: RuleConfig = RuleConfig(), hook: str = "patient-view"
+    facts: PatientFacts, knowledge: Knowledge, config: RuleConfig = RuleConfig(), hook: str = PATIENT_VIEW
 ) -> list[Recommendation]:
     """Recommendations for one patient, most severe first (stable within a severity)."""
     if facts.deceased:

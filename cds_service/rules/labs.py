@@ -161,24 +161,26 @@ def vitd_clock(ctx: RuleContext) -> tuple[date, date, list[MedicationUse]] | Non
     """
     today = ctx.today
     records = sorted(
-        (m for m in ctx.facts.medications if "vitamin-d" in m.groups and not m.draft and m.start is not None),
-        key=lambda m: m.start,
+        ((m.start, m) for m in ctx.facts.medications if "vitamin-d" in m.groups and not m.draft and m.start is not None),
+        key=lambda dated: dated[0],
     )
-    if not any(m.active for m in records):
+    if not any(m.active for _, m in records):
         return None
     bridge = timedelta(days=ctx.param("gc-gap-bridge-days"))
+    starts: list[date] = []
     episode: list[MedicationUse] = []
     episode_end: date | None = None
-    for use in records:
-        end = use.end or (today if use.active else use.start)
-        if episode_end is None or use.start > episode_end + bridge:
-            episode = []
+    for began, use in records:
+        end = use.end or (today if use.active else began)
+        if episode_end is None or began > episode_end + bridge:
+            starts, episode = [], []
             episode_end = end
+        starts.append(began)
         episode.append(use)
         episode_end = max(episode_end, end)
-    start = clock = episode[0].start
+    start = clock = starts[0]
     change = ctx.param("vitd-dose-change-fraction")
-    points = sorted({u.start for u in episode} | {u.end + timedelta(days=1) for u in episode if u.end and u.end < today})
+    points = sorted(set(starts) | {u.end + timedelta(days=1) for u in episode if u.end and u.end < today})
     days = [start, *(point for point in points if start < point <= today)]
     totals = doses.totals_on(episode, "vitamin-d", days, today)  # one sweep, not one scan per day
     last = totals[0]
@@ -216,12 +218,12 @@ def counts_as_check(order: LabOrder, clock: date) -> bool:
 def on_target_recently(ctx: RuleContext) -> bool:
     """The latest 25(OH)D is on target and younger than ``vitd-recheck-quiet-months`` (terminology
     3.3: "do not re-remind for 3 months if in target"); 0 months switches the quiet period off."""
-    dated = [r for r in ctx.facts.vitamin_d if r.effective is not None]
+    dated = [(aware(r.effective), r) for r in ctx.facts.vitamin_d if r.effective is not None]
     if not dated:
         return False
-    latest = max(dated, key=lambda r: aware(r.effective))
+    when, latest = max(dated, key=lambda pair: pair[0])
     quiet_since = months_ago(ctx.facts.now, ctx.param("vitd-recheck-quiet-months"))
-    return aware(latest.effective) > aware(quiet_since) and vitd_band(latest, ctx.knowledge) is VitdBand.ON_TARGET
+    return when > aware(quiet_since) and vitd_band(latest, ctx.knowledge) is VitdBand.ON_TARGET
 
 
 def vitd_recheck(ctx: RuleContext) -> list[Recommendation]:
@@ -257,9 +259,9 @@ def vitd_recheck(ctx: RuleContext) -> list[Recommendation]:
     facts = [lines.medication_line("fact.vitd-start", current, date=start)]
     if clock != start:
         facts.append(Line("fact.vitd-dose-change", {"date": clock}))
-    earlier = [r for r in ctx.facts.vitamin_d if r.effective is not None]
+    earlier = [(r.effective, r) for r in ctx.facts.vitamin_d if r.effective is not None]
     if earlier:
-        facts.append(Line("fact.vitd-last-result", {"line": lines.vitd_line(max(earlier, key=lambda r: r.effective))}))
+        facts.append(Line("fact.vitd-last-result", {"line": lines.vitd_line(max(earlier, key=lambda pair: pair[0])[1])}))
     else:
         facts.append(Line("fact.vitd-no-result"))
     unchecked = () if ctx.known(Domain.LAB_ORDERS) else (Line("unchecked.lab-orders"),)

@@ -10,7 +10,7 @@ import functools
 import re
 from typing import Callable, Iterable, TypeVar
 
-from cds_service.facts.model import GlucocorticoidExposure, Indication, LabResult, MedicationUse, Source
+from cds_service.facts.model import GlucocorticoidExposure, Indication, LabResult, MedicationUse, Source, value_of
 from cds_service.knowledge.model import Knowledge, Nutrient, fold
 from cds_service.rules.model import Line
 
@@ -81,7 +81,7 @@ def dots(count: int) -> str:
 
 
 def is_mass_unit(unit_text: str | None) -> bool:
-    return bool(unit_text) and fold(unit_text).replace(" ", "") in MASS_UNITS
+    return unit_text is not None and fold(unit_text).replace(" ", "") in MASS_UNITS
 
 
 def source_label(source: Source) -> str:
@@ -131,7 +131,7 @@ def calcium_line(result: LabResult) -> Line:
         "date": result.effective.date() if result.effective else None,
         "value": result.original_value,
         "unit": lab_unit(result.original_unit),
-        "mmol": round(result.value, 2),
+        "mmol": round(value_of(result), 2),
     }
     if result.corrected:
         return Line("fact.lab.calcium.corrected", params)
@@ -141,7 +141,7 @@ def calcium_line(result: LabResult) -> Line:
 
 def egfr_line(result: LabResult) -> Line:
     date = result.effective.date() if result.effective else None
-    return Line("fact.lab.egfr", {"date": date, "value": round(result.value, 0)})
+    return Line("fact.lab.egfr", {"date": date, "value": round(value_of(result), 0)})
 
 
 def lab_line(result: LabResult) -> Line:

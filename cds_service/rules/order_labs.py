@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from cds_service.facts.model import Domain, LabOrder, MedicationUse
+from cds_service.facts.model import Domain, LabOrder, MedicationUse, value_of
 from cds_service.rules import lines
 from cds_service.rules.context import RuleContext
 from cds_service.rules.labs import ABOVE, BAND_SEVERITY, VitdBand, target_line, vitd_band, vitd_clock
@@ -148,7 +148,7 @@ def vitd_order_above_target(ctx: RuleContext) -> list[Recommendation]:
             code="safety-vitd-order-above-target",
             category=Category.SAFETY,
             severity=severity,
-            summary=Line(f"summary.safety-vitd-order-above-target.{band.value}", {"nmol": round(result.value, 1)}),
+            summary=Line(f"summary.safety-vitd-order-above-target.{band.value}", {"nmol": round(value_of(result), 1)}),
             facts=tuple(facts),
             advice=(Line(f"advice.vitd-order.{band.value}"), target_line(ctx.knowledge)),
             delete_orders=deletes,

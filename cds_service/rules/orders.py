@@ -13,6 +13,7 @@ from datetime import date
 from typing import Callable
 
 from cds_service.facts.model import Domain, Indication, IndicationKind, MedicationUse, Sex
+from cds_service.hooks import ORDER_HOOKS
 from cds_service.knowledge.model import NUTRIENTS
 from cds_service.rules import lines
 from cds_service.rules.context import RuleContext
@@ -21,7 +22,7 @@ from cds_service.rules.model import Category, Line, Recommendation, Severity
 from cds_service.rules.order_labs import vitd_order_above_target, vitd_order_check, vitd_recheck_early
 from cds_service.rules.proposals import NHG_FRACTURE_PREVENTION, NO_BONE_DRUG, bone_supplements
 from cds_service.rules.safety import SAFETY_RULES, missing_domains, unchecked_line
-from cds_service.rules.scope import ORDER_HOOKS, current, in_scope, scoped
+from cds_service.rules.scope import current, in_scope, scoped
 
 __all__ = ["ORDER_HOOKS", "ORDER_RULES", "evaluate_orders", "in_scope"]
 

@@ -16,7 +16,7 @@ kidney disease; eGFR with coded CKD) is ordered with the supplements (``proposal
 
 from __future__ import annotations
 
-from cds_service.facts.model import Domain, IndicationKind, MedicationUse, Sex
+from cds_service.facts.model import Domain, IndicationKind, MedicationUse, Sex, value_of
 from cds_service.knowledge.model import Nutrient
 from cds_service.rules import doses, lines
 from cds_service.rules.context import RuleContext
@@ -54,8 +54,9 @@ def taken_line(nutrient: Nutrient, uses: list[MedicationUse]) -> Line:
     if not total.complete or not doses.dose_checked(nutrient) or guideline is None:
         return Line("taken", params)
     params.update(total=round(total.total.value, 1), unit=lines.unit(unit), guideline=guideline)
-    if doses.verdict(total, nutrient) is doses.DoseVerdict.OVER_LIMIT:
-        return Line("taken.total.above-limit", {**params, "limit": nutrient.upper_limit.value, "limit_unit": lines.unit(nutrient.upper_limit.unit)})
+    limit = nutrient.upper_limit
+    if limit is not None and doses.verdict(total, nutrient) is doses.DoseVerdict.OVER_LIMIT:
+        return Line("taken.total.above-limit", {**params, "limit": limit.value, "limit_unit": lines.unit(limit.unit)})
     return Line("taken.total", params)
 
 
@@ -118,7 +119,7 @@ def bone_supplements(ctx: RuleContext) -> list[Recommendation]:
             withheld.append(Withheld(nid, Line("withheld.unchecked", {"checks": checks})))
             continue
         if nid == "vitamin-d" and _vitd_above_target(ctx):
-            withheld.append(Withheld(nid, Line(NOT_NEEDED, {"nmol": round(ctx.current_vitd.value, 1), "high": ctx.param("vitd-target-high-nmol")})))
+            withheld.append(Withheld(nid, Line(NOT_NEEDED, {"nmol": round(value_of(ctx.current_vitd), 1), "high": ctx.param("vitd-target-high-nmol")})))
             continue
         proposals.append(Proposal(nutrient=nid, reason_references=refs))
     if missing:  # decision 14: no fragment of the combination while a check is open

@@ -7,7 +7,7 @@ and the proposal never disagree.
 
 from __future__ import annotations
 
-from cds_service.facts.model import Domain, LabResult, MedicationUse, SafetyCondition
+from cds_service.facts.model import Domain, LabResult, MedicationUse, SafetyCondition, value_of
 from cds_service.rules import lines
 from cds_service.rules.context import RuleContext
 from cds_service.rules.labs import VitdBand, vitd_band
@@ -126,7 +126,7 @@ def safety_hypercalcaemia(ctx: RuleContext) -> list[Recommendation]:
         advice.append(Line("advice.hypercalcaemia.critical", {"limit": ctx.param("calcium-critical-mmol")}))
     severity = Severity.CRITICAL if level == "critical" else Severity.WARNING
     if level:
-        summary = Line(f"summary.safety-hypercalcaemia.{level}", {"mmol": round(ctx.calcium.value, 2)})
+        summary = Line(f"summary.safety-hypercalcaemia.{level}", {"mmol": round(value_of(ctx.calcium), 2)})
     else:
         summary = Line("summary.safety-hypercalcaemia.condition", {"condition": Line(f"condition.{found[0].kind}")})
     return [_card("safety-hypercalcaemia", severity, summary, facts, advice)]
@@ -157,14 +157,14 @@ def safety_magnesium_kidney(ctx: RuleContext) -> list[Recommendation]:
     would_propose = ctx.proposal_eligible and "magnesium" in ctx.knowledge.nutrients
     if not ((magnesium or would_propose) and (ctx.egfr_low or found)):
         return []
-    facts = [lines.egfr_line(ctx.egfr)] if ctx.egfr_low else []
+    facts = [lines.egfr_line(ctx.egfr)] if ctx.egfr is not None and ctx.egfr_low else []
     facts += [condition_line(c) for c in found]
     if magnesium:
         facts.append(lines.medication_line("fact.taking-magnesium", magnesium))
     limit = ctx.param("egfr-magnesium-min")
     taken = ".taken" if magnesium else ""
     if ctx.egfr_low:
-        summary = Line(f"summary.safety-magnesium-kidney.egfr{taken}", {"egfr": round(ctx.egfr.value), "limit": limit})
+        summary = Line(f"summary.safety-magnesium-kidney.egfr{taken}", {"egfr": round(value_of(ctx.egfr)), "limit": limit})
     else:
         summary = Line(f"summary.safety-magnesium-kidney.ckd{taken}")
     advice = [Line("advice.magnesium-kidney" if magnesium else "advice.magnesium-kidney.not-proposed")]
@@ -245,16 +245,16 @@ def conflicts(ctx: RuleContext) -> dict[str, list[Line]]:
     toxic = _toxic_vitd(ctx)
     for nutrient in ("calcium", "vitamin-d"):
         if toxic is not None:
-            out.setdefault(nutrient, []).append(Line("withheld.vitd-toxic", {"nmol": round(toxic.value, 1)}))
+            out.setdefault(nutrient, []).append(Line("withheld.vitd-toxic", {"nmol": round(value_of(toxic), 1)}))
         if ctx.calcium_level:
-            out.setdefault(nutrient, []).append(Line("withheld.calcium-high", {"mmol": round(ctx.calcium.value, 2)}))
+            out.setdefault(nutrient, []).append(Line("withheld.calcium-high", {"mmol": round(value_of(ctx.calcium), 2)}))
         for c in conditions(ctx, *CALCIUM_CONDITIONS):
             out.setdefault(nutrient, []).append(Line("withheld.condition", {"condition": lines.source_label(c.source)}))
     active = current_uses(ctx, "active-vitamin-d")
     if active:
         out.setdefault("vitamin-d", []).append(lines.medication_line("withheld.active-vitd", active))
     if ctx.egfr_low:
-        out.setdefault("magnesium", []).append(Line("withheld.egfr", {"egfr": round(ctx.egfr.value), "limit": ctx.param("egfr-magnesium-min")}))
+        out.setdefault("magnesium", []).append(Line("withheld.egfr", {"egfr": round(value_of(ctx.egfr)), "limit": ctx.param("egfr-magnesium-min")}))
     for c in conditions(ctx, "ckd-severe"):
         out.setdefault("magnesium", []).append(Line("withheld.condition", {"condition": lines.source_label(c.source)}))
     endocrine = current_uses(ctx, *SOY_ENDOCRINE_DRUGS)
@@ -306,7 +306,7 @@ def proposal_notes(ctx: RuleContext, proposed: set[str], taken: frozenset[str] =
             if uses:
                 notes.append(lines.medication_line(f"advice.spacing.{group}.proposal", uses))
     if (proposed | taken) & {"calcium", "vitamin-d"}:
-        kidney = [lines.egfr_line(ctx.egfr)] if ctx.egfr_low else []
+        kidney = [lines.egfr_line(ctx.egfr)] if ctx.egfr is not None and ctx.egfr_low else []
         kidney += [condition_line(c) for c in conditions(ctx, "ckd-severe")]
         if kidney:  # terminology 3.2: eGFR < 30 -> calcium + vitamin D with caution (a note, not withheld)
             notes.append(Line("advice.kidney-calcium-vitd", {"facts": kidney}))

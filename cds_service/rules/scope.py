@@ -5,14 +5,14 @@ from __future__ import annotations
 from typing import Iterable
 
 from cds_service.facts.model import LabOrder, MedicationUse
+from cds_service.hooks import ORDER_HOOKS, ORDER_SELECT
 from cds_service.rules.context import RuleContext
 
-ORDER_HOOKS = ("order-select", "order-sign")
 
 
 def in_scope(order: MedicationUse | LabOrder, hook: str) -> bool:
     """A draft the hook advises on: the selections on order-select, every draft on order-sign."""
-    return order.draft and (order.selected or hook != "order-select")
+    return order.draft and (order.selected or hook != ORDER_SELECT)
 
 
 def scoped(ctx: RuleContext, group: str) -> tuple[MedicationUse, ...]:

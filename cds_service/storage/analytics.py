@@ -61,14 +61,14 @@ def weekly(conn: Connection, filters: Filters, reasons: Sequence[str], suppressi
     known = frozenset(reasons)
     start = datetime.combine(filters.since, datetime.min.time())
     end = datetime.combine(filters.until + timedelta(days=1), datetime.min.time())
-    cards = select(issued_cards.c.card_uuid, issued_cards.c.recommendation, issued_cards.c.issued_at).where(
+    chosen = select(issued_cards.c.card_uuid, issued_cards.c.recommendation, issued_cards.c.issued_at).where(
         issued_cards.c.issued_at >= start, issued_cards.c.issued_at < end, issued_cards.c.recommendation.is_not(None)
     )
     if filters.service:
-        cards = cards.where(issued_cards.c.service_id == filters.service)
+        chosen = chosen.where(issued_cards.c.service_id == filters.service)
     if filters.recommendation:
-        cards = cards.where(issued_cards.c.recommendation == filters.recommendation)
-    cards = cards.subquery()
+        chosen = chosen.where(issued_cards.c.recommendation == filters.recommendation)
+    cards = chosen.subquery()
     query = select(
         cards.c.card_uuid, cards.c.recommendation, cards.c.issued_at, feedback.c.outcome, feedback.c.override_code
     ).select_from(cards.outerjoin(feedback, feedback.c.card_uuid == cards.c.card_uuid))
@@ -100,12 +100,12 @@ def reason_columns(reasons: Sequence[str]) -> list[str]:
     return [*reasons, OTHER, NO_REASON]
 
 
-def table(rows: Sequence[WeekRow], reasons: Sequence[str]) -> tuple[list[str], list[list[object]]]:
+def table(rows: Sequence[WeekRow], reasons: Sequence[str]) -> tuple[list[str], list[list[str | int | float]]]:
     """The CSV / HTML table: a header and one list of values per row (rate rounded to 3 decimals)."""
     columns = reason_columns(reasons)
     header = ["week", "recommendation", "shown", "accepted", "overridden",
               *(f"overridden:{r}" for r in columns), "snoozed", "acceptance_rate"]
-    body = [
+    body: list[list[str | int | float]] = [
         [row.week.isoformat(), row.recommendation, row.shown, row.accepted, row.overridden,
          *(row.reasons.get(r, 0) for r in columns), row.snoozed,
          "" if row.acceptance_rate is None else round(row.acceptance_rate, 3)]

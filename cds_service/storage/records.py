@@ -50,10 +50,14 @@ def _insert_ignoring_duplicates(conn: Connection, table: Table, rows: Sequence[d
         statement = _STATEMENTS.get((dialect, table.name))
         if statement is None:
             if dialect == "sqlite":
-                from sqlalchemy.dialects.sqlite import insert as dialect_insert
+                from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+                statement = sqlite_insert(table).on_conflict_do_nothing()
             else:
-                from sqlalchemy.dialects.postgresql import insert as dialect_insert
-            statement = _STATEMENTS[(dialect, table.name)] = dialect_insert(table).on_conflict_do_nothing()
+                from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+                statement = postgresql_insert(table).on_conflict_do_nothing()
+            _STATEMENTS[(dialect, table.name)] = statement
         conn.execute(statement, list(rows))
         return
     for row in rows:  # other databases: one savepoint per row

@@ -124,7 +124,8 @@ def _run_batch(conn: Connection, jobs: list[Job]) -> list[Any]:
             while j < len(jobs) and getattr(jobs[j], "batch_key", None) == key and type(jobs[j]) is type(jobs[i]):
                 j += 1
         if j - i > 1:
-            results.extend(type(jobs[i]).run_many(conn, jobs[i:j]))
+            run_many = getattr(type(jobs[i]), "run_many")  # the batch jobs' class (see records.InsertRows)
+            results.extend(run_many(conn, jobs[i:j]))
         else:
             results.append(jobs[i](conn))
         i = j

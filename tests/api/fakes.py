@@ -31,7 +31,8 @@ class Recorder:
         self.calls["rules"] = dict(facts=facts, config=config, hook=hook)
         return ["recommendation"]
 
-    def render_cards(self, recommendations, knowledge, *, language, patient_id, extra_codings=None, guideline_page=None, suppressed=()):
+    def render_cards(self, recommendations, knowledge, *, language, patient_id, extra_codings=None, guideline_page=None,
+                     parts=None, suppressed=()):
         self.calls["cards"] = dict(
             recommendations=recommendations, language=language, patient_id=patient_id, extra_codings=extra_codings,
             guideline_page=guideline_page,

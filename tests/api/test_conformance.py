@@ -13,7 +13,7 @@ import pytest
 import yaml
 from sqlalchemy import create_engine, select
 
-from cds_service.api.catalogue import ServiceDefinition
+from cds_service.hooks import ServiceDefinition
 from cds_service.api.models import HookRequest
 from cds_service.pipeline import Pipeline
 from cds_service.storage.db import feedback as feedback_table

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qsl
 
-from cds_service.api.catalogue import CatalogueError, build_catalogue
+from cds_service.hooks import CatalogueError, build_catalogue
 from cds_service.knowledge.model import CodeSet
 
 import dataclasses

@@ -17,7 +17,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 import httpx
 import pytest
 
-from cds_service.api.catalogue import build_catalogue
+from cds_service.hooks import build_catalogue
 from cds_service.fhir.bundle import MISSING
 from cds_service.fhir.templates import expand_template, user_tokens
 from tests.api.conftest import serve

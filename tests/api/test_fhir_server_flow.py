@@ -7,8 +7,8 @@ from urllib.parse import parse_qsl, unquote
 
 import pytest
 
-from cds_service.api.catalogue import PATIENT as PATIENT_TOKEN
-from cds_service.api.catalogue import prefetch_templates
+from cds_service.hooks import PATIENT as PATIENT_TOKEN
+from cds_service.hooks import prefetch_templates
 
 from tests.api.bodies import PATIENT, PATIENT_VIEW, body
 from tests.api.conftest import serve

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import copy
 
+import orjson
 import pytest
 
-from cds_service.cards.model import CdsResponse, dump_response
+from cds_service.cards.model import CdsResponse, dump_json
 from tests.api.fakes import sample_card
 from tests.cds_invariants import assert_operation_outcome, assert_valid_cds_response
 
-GOOD = dump_response(CdsResponse(cards=(sample_card(), sample_card("vitd-status"))))
+GOOD = orjson.loads(dump_json(CdsResponse(cards=(sample_card(), sample_card("vitd-status")))))
 
 
 def broken(mutate) -> dict:

@@ -1,8 +1,8 @@
-"""The rendering and dumping shortcuts give exactly the output of the plain way.
+"""What a client receives is the cards' models serialized by pydantic, with no empty values.
 
-``dump_response`` walks the models and skips resources built pruned; the catalogue keeps rendered
-lines with parameters. Both are checked against the straightforward computation on every golden
-patient and on the edge cases the shortcuts could get wrong.
+The response is serialized by pydantic (``dump_json``); these tests check, on every golden patient
+and on the edge cases, that no ``null``, ``""``, ``[]`` or ``{}`` reaches a client and that the
+JSON is the models' content; and that lines render their parameters by type.
 """
 
 from __future__ import annotations
@@ -15,9 +15,8 @@ import httpx
 import orjson
 import pytest
 
-from cds_service.cards import i18n
 from cds_service.cards.i18n import Catalogue
-from cds_service.cards.model import Action, Card, CdsResponse, Source, Suggestion, dump_response, prune
+from cds_service.cards.model import Action, Card, CdsResponse, Link, Source, Suggestion, dump_json, prune
 from cds_service.cards.render import render_cards
 from cds_service.facts.build import build_facts
 from cds_service.fhir.resolve import resolve
@@ -30,6 +29,7 @@ FIXTURES = load_fixtures()
 
 
 def plain_dump(response: CdsResponse) -> dict:
+    """The straightforward computation: every field, then everything empty removed."""
     body = prune(response.model_dump(mode="json"))
     body["cards"] = body.get("cards", [])
     return body
@@ -55,17 +55,10 @@ def knowledge():
 
 
 @pytest.mark.parametrize("fixture", FIXTURES, ids=[f.name for f in FIXTURES])
-def test_dump_is_byte_identical_to_model_dump_and_prune(fixture, knowledge):
+def test_the_json_is_the_models_without_empty_values(fixture, knowledge):
     cards = golden_cards(fixture, knowledge)
     response = CdsResponse(cards=cards)
-    assert orjson.dumps(dump_response(response)) == orjson.dumps(plain_dump(response))
-    for card in cards:
-        for suggestion in card.suggestions:
-            for action in suggestion.actions:
-                if action.resource is not None:
-                    assert action._resource_pruned  # the fast path is really taken
-                    assert action.resource == prune(action.resource)  # ... and its promise holds
-                    assert orjson.loads(orjson.dumps(action.resource)) == action.resource  # plain JSON
+    assert dump_json(response) == orjson.dumps(plain_dump(response))
 
 
 def test_golden_run_exercises_both_resource_kinds(knowledge):
@@ -81,33 +74,42 @@ def test_golden_run_exercises_both_resource_kinds(knowledge):
 
 
 def _card(*actions: Action) -> Card:
-    return Card(summary="s", indicator="info", source=Source(label="l", url=""),
+    return Card(summary="s", indicator="info", source=Source(label="l", url=None),
                 suggestions=(Suggestion(label="x", actions=actions),))
 
 
-def test_an_ordinary_action_is_still_pruned_and_converted():
-    action = Action(type="create", description="d",
-                    resource={"resourceType": "X", "a": None, "b": "", "c": [], "d": {}, "e": [{"f": ""}],
-                              "when": date(2024, 1, 2), "n": 0, "ok": False})
-    response = CdsResponse(cards=(_card(action),))
-    body = dump_response(response)
+def test_a_resource_built_pruned_is_sent_as_built_with_dates_converted():
+    resource = prune({"resourceType": "X", "a": None, "b": "", "c": [], "d": {}, "e": [{"f": ""}],
+                      "when": date(2024, 1, 2), "n": 0, "ok": False})
+    response = CdsResponse(cards=(_card(Action(type="create", description="d", resource=resource)),))
+    body = orjson.loads(dump_json(response))
     assert body["cards"][0]["suggestions"][0]["actions"][0]["resource"] == {
         "resourceType": "X", "when": "2024-01-02", "n": 0, "ok": False}
     assert "url" not in body["cards"][0]["source"]
-    assert orjson.dumps(body) == orjson.dumps(plain_dump(response))
+    assert dump_json(response) == orjson.dumps(plain_dump(response))
+
+
+def test_false_zero_and_a_link_type_are_sent():
+    card = Card(summary="s", indicator="info", source=Source(label="l"),
+                suggestions=(Suggestion(label="a", isRecommended=False, actions=(Action(type="delete", description="d", resourceId="MedicationRequest/1"),)),),
+                links=(Link(label="g", url="https://example.org", type="absolute"),))
+    body = orjson.loads(dump_json(CdsResponse(cards=(card,))))
+    assert body["cards"][0]["suggestions"][0]["isRecommended"] is False
+    assert body["cards"][0]["links"] == [{"label": "g", "url": "https://example.org", "type": "absolute"}]
+    assert "systemActions" not in body and "overrideReasons" not in body["cards"][0]
 
 
 def test_a_shared_action_is_dumped_the_same_twice():
-    action = Action.with_pruned_resource(type="create", description="d", resource={"resourceType": "X"})
+    action = Action(type="create", description="d", resource={"resourceType": "X"})
     card = Card(summary="s", indicator="info", source=Source(label="l"),
                 suggestions=(Suggestion(label="a", isRecommended=True, actions=(action,)),
                              Suggestion(label="b", isRecommended=False, actions=(action,))))
     response = CdsResponse(cards=(card, card))
-    assert orjson.dumps(dump_response(response)) == orjson.dumps(plain_dump(response))
+    assert dump_json(response) == orjson.dumps(plain_dump(response))
 
 
 def test_an_empty_response_keeps_its_cards_list():
-    assert dump_response(CdsResponse()) == {"cards": []}
+    assert dump_json(CdsResponse(cards=())) == b'{"cards":[]}'
 
 
 def test_empty_site_codings_and_reasons_are_not_added(knowledge):
@@ -126,7 +128,7 @@ def test_empty_site_codings_and_reasons_are_not_added(knowledge):
     assert extra["medicationCodeableConcept"]["coding"][-1] == {"system": "urn:x", "code": "1"}
 
 
-# --- rendered-line cache -----------------------------------------------------------------------
+# --- rendering lines: parameters render by their type --------------------------------------------
 
 
 def fresh() -> Catalogue:
@@ -164,30 +166,6 @@ def test_markdown_and_plain_are_kept_apart():
     assert cat.text(Line("n", {"x": "a_b"})) == "a_b"
 
 
-def test_unhashable_parameters_are_rendered_uncached():
-    cat = fresh()
-    assert cat.text(Line("n", {"x": {"k": 1}})) == "{'k': 1}"
-    assert not cat._lines
-
-
-def test_the_cache_is_bounded(monkeypatch):
-    monkeypatch.setattr(i18n, "MAX_CACHED_LINES", 10)
-    cat = fresh()
-    for i in range(25):
-        assert cat.text(Line("n", {"x": i})) == str(i)
-        assert len(cat._lines) <= 10
-
-
-def test_record_text_and_dates_are_never_cached():
-    """The cache outlives the call: a name or a date from a patient's record must not stay in it."""
-    cat = fresh()
-    assert cat.text(Line("n", {"x": "Osteoporose (Jansen)"})) == "Osteoporose (Jansen)"
-    assert cat.text(Line("d", {"x": datetime(2024, 1, 1, tzinfo=timezone.utc)})) == "2024-01-01"
-    assert cat.text(Line("l", {"x": Line("n", {"x": "Sintrom"})})) == "Sintrom"
-    assert not cat._lines
-    assert cat.text(Line("n", {"x": 2.5})) == "2,5" and len(cat._lines) == 1
-
-
 def test_card_source_and_links_follow_the_catalogue_and_knowledge(knowledge):
     from dataclasses import replace
 
@@ -203,4 +181,49 @@ def test_card_source_and_links_follow_the_catalogue_and_knowledge(knowledge):
     assert [c.links[0].label for c in cards] == ["One", "Two", "One"]
     assert [c.source.topic.display for c in cards] == ["T1", "T2", "T1"]
     assert [c.source.url for c in cards] == ["https://example.org/first"] * 2 + ["https://example.org/other"]
-    assert render_card(rec, first, one, "p").source is cards[0].source  # built once
+
+
+def test_templates_built_once_give_the_same_resources_and_are_never_changed(knowledge):
+    from cds_service.cards.i18n import catalogue
+    from cds_service.cards.suggestions import build_templates, medication_request, service_request
+    from cds_service.rules.model import LabOrderProposal, Proposal
+
+    templates = build_templates(knowledge, ("nl", "en"))
+    pristine = repr(templates)
+    extra = {n: [{"system": "urn:site", "code": "x"}] for n in knowledge.nutrients}
+    for nutrient in (n for n in knowledge.nutrients.values() if n.proposable):
+        for language in ("nl", "en"):
+            cat = catalogue(language)
+            proposal = Proposal(nutrient.id, ("Condition/1",))
+            built = medication_request(knowledge, proposal, cat, "p1", extra, templates)
+            assert built == medication_request(knowledge, proposal, cat, "p1", extra)
+            assert built["subject"] == {"reference": "Patient/p1"}
+    order = LabOrderProposal(start=date(2025, 1, 1), end=date(2025, 2, 1), reason_references=("MedicationRequest/9",))
+    cat = catalogue("en")
+    assert service_request(knowledge, order, cat, "p2", templates) == service_request(knowledge, order, cat, "p2")
+    assert repr(templates) == pristine  # filling in never writes into a template
+
+
+def test_cards_from_parts_built_once_equal_cards_built_from_scratch(knowledge):
+    """The pipeline's shared card parts (templates, override reasons, sources) change nothing."""
+    import re
+
+    from cds_service.cards.render import build_card_parts
+
+    parts = build_card_parts(knowledge)
+    uuid = re.compile(rb'"uuid":"[0-9a-f-]{36}"')
+    for fixture in FIXTURES:
+        context = fixture.request["context"]
+        prefetch = fixture.request.get("prefetch") or {}
+
+        async def data(prefetch=prefetch, context=context):
+            async with httpx.AsyncClient(transport=httpx.MockTransport(lambda r: httpx.Response(599))) as client:
+                return await resolve({k: "" for k in prefetch}, context, prefetch, None, None, client, time.monotonic() + 5)
+
+        facts = build_facts(asyncio.run(data()), knowledge, fixture.clock, draft_orders=context.get("draftOrders"),
+                            selections=context.get("selections"))
+        recs = evaluate(facts, knowledge, RuleConfig(), fixture.hook)
+        made = [render_cards(recs, knowledge, language=fixture.language, patient_id=context["patientId"],
+                             guideline_page="https://cds.example.org/guideline", parts=p) for p in (parts, None)]
+        shared, scratch = (uuid.sub(b"", dump_json(CdsResponse(cards=tuple(cards)))) for cards in made)
+        assert shared == scratch, fixture.name

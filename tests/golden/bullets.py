@@ -25,7 +25,7 @@ RECOMMENDATION = "bone-supplements"
 
 def responses(knowledge: Any, fixtures: list[runner.Fixture] | None = None) -> list[tuple[runner.Fixture, dict]]:
     """Each golden patient with its response body (rules path)."""
-    from cds_service.api.catalogue import prefetch_templates
+    from cds_service.hooks import prefetch_templates
 
     fixtures = runner.load_fixtures() if fixtures is None else fixtures
     templates = prefetch_templates(knowledge)  # what discovery asks for: a key left out is unknown

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 import httpx
+import orjson
 
 PATIENTS = Path(__file__).parent / "patients"
 # The guideline page as the HTTP path's test client reaches it (its base URL is http://testserver).
@@ -204,7 +205,7 @@ def describe(cards: list[Json]) -> str:
 
 async def run_rules(fixture: Fixture, knowledge: Any, templates: dict[str, str] | None) -> Json:
     """Prefetch -> ResolvedData -> facts -> rules -> cards, without HTTP. Returns the response body."""
-    from cds_service.cards.model import CdsResponse, dump_response
+    from cds_service.cards.model import CdsResponse, dump_json
     from cds_service.cards.render import render_cards
     from cds_service.facts.build import build_facts
     from cds_service.fhir.resolve import resolve
@@ -232,7 +233,7 @@ async def run_rules(fixture: Fixture, knowledge: Any, templates: dict[str, str] 
         recommendations, knowledge, language=fixture.language, patient_id=context["patientId"],
         guideline_page=GUIDELINE_PAGE,
     )
-    return dump_response(CdsResponse(cards=tuple(cards)))
+    return orjson.loads(dump_json(CdsResponse(cards=tuple(cards))))
 
 
 def _no_requests(request: httpx.Request) -> httpx.Response:

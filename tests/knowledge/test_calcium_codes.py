@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from cds_service.api.catalogue import KEY_CALCIUM, prefetch_templates
+from cds_service.hooks import KEY_CALCIUM, prefetch_templates
 from cds_service.facts.build import build_facts
 from cds_service.fhir.data import ResolvedData
 

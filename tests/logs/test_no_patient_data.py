@@ -24,7 +24,7 @@ import structlog
 import yaml
 from sqlalchemy import create_engine, text
 
-from cds_service.api.catalogue import PATIENT, prefetch_templates
+from cds_service.hooks import PATIENT, prefetch_templates
 from cds_service.auth.base import Unauthorized
 from cds_service.auth.issuers import Issuer
 from cds_service.auth.jwks import JwksCache

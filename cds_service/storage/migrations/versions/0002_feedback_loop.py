@@ -31,13 +31,13 @@ def upgrade() -> None:
         with op.batch_alter_table("issued_cards") as batch:
             for column in added:
                 batch.add_column(column)
-    for table, name, column in (
+    for table, name, indexed in (
         ("issued_cards", "ix_issued_cards_patient_key", "patient_key"),
         ("issued_cards", "ix_issued_cards_issued_at", "issued_at"),
         ("feedback", "ix_feedback_received_at", "received_at"),
     ):
         if (table, name) not in indexes:
-            op.create_index(name, table, [column])
+            op.create_index(name, table, [indexed])
     if "suppressions" not in tables:
         op.create_table(
             "suppressions",

@@ -1,4 +1,9 @@
-"""The service catalogue: one CDS service per hook, with prefetch templates built from the knowledge.
+"""The hooks this service answers, and what each needs: THE place that defines them.
+
+One CDS service per hook (:data:`_SERVICES`), the context each hook must carry
+(:func:`required_context`), and the prefetch templates built from the knowledge. The API validates
+requests and writes discovery from this module; the pipeline and the rules read which hooks are
+order hooks from it.
 
 Templates use CDS Hooks 1.0/2.0 tokens only (``{{context.patientId}}``) and the query subset every
 version allows (reference and token parameters, ``_sort``, ``_count``). Lab groups get a key each so
@@ -10,12 +15,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any, Mapping, Protocol
 
 from cds_service.knowledge.model import Knowledge
 from cds_service.knowledge.search import knowledge_codes_param
 
 PATIENT = "{{context.patientId}}"
+
+PATIENT_VIEW = "patient-view"
+ORDER_SELECT = "order-select"
+ORDER_SIGN = "order-sign"
+ORDER_HOOKS = (ORDER_SELECT, ORDER_SIGN)  # context.draftOrders: the orders being written
 
 # prefetch keys (shared with the facts layer)
 KEY_PATIENT = "patient"
@@ -43,6 +53,26 @@ MEDICATION_REQUEST_COUNT = 100
 # ``hookVersion``: the published version of each hook as handled here (all three are 1.0).
 SPEC_VERSION = "2.0.1"
 HOOK_VERSION = "1.0"
+
+
+class HookCall(Protocol):
+    """What the pipeline reads of a validated hook request (:class:`cds_service.api.models.HookRequest`
+    is one): the pipeline knows no HTTP or request-model type."""
+
+    @property
+    def context(self) -> dict[str, Any]: ...
+
+    @property
+    def prefetch(self) -> dict[str, dict[str, Any] | None] | None: ...
+
+    @property
+    def fhirServer(self) -> str | None: ...  # noqa: N802 - the CDS Hooks field name
+
+    @property
+    def access_token(self) -> str | None: ...
+
+    @property
+    def patient_id(self) -> str: ...
 
 
 class CatalogueError(RuntimeError):
@@ -87,7 +117,7 @@ _USAGE = (
 _SERVICES = (
     (
         "bone-health-patient-view",
-        "patient-view",
+        PATIENT_VIEW,
         "Bone health: supplements and safety checks",
         "Advice on calcium, magnesium, vitamin D and vitamin K2 (and soy isoflavones) for adults "
         "with an indication for bone support, per the Dutch supplement guideline on bone density "
@@ -96,7 +126,7 @@ _SERVICES = (
     ),
     (
         "bone-health-order-select",
-        "order-select",
+        ORDER_SELECT,
         "Bone health: checks on selected orders",
         "Checks supplement and glucocorticoid orders as they are selected: doses against the "
         "guideline and upper limits, duplicates, interactions and contraindications, early "
@@ -104,7 +134,7 @@ _SERVICES = (
     ),
     (
         "bone-health-order-sign",
-        "order-sign",
+        ORDER_SIGN,
         "Bone health: checks before signing",
         "The same checks as on order selection, over all draft orders, before they are signed.",
     ),
