@@ -150,3 +150,13 @@ async def test_the_audit_export_over_http(app, seeded):
     assert response.status_code == 200 and bad.status_code == 400
     exported = {row["card_uuid"] for row in csv.DictReader(io.StringIO(response.text))}
     assert exported == {c["card_uuid"] for c in cards if c["issued_at"].date() >= date(2026, 11, 30)}
+
+
+async def test_the_admin_endpoints_are_in_the_openapi_document(app):
+    async with serve(app) as client:
+        document = (await client.get("/openapi.json")).json()
+    for path in ("/admin/analytics", "/admin/analytics.csv", "/admin/audit"):
+        operation = document["paths"][path]["get"]
+        assert operation["tags"] == ["Admin"] and "CDS_ADMIN_TOKEN" in operation["description"]
+    names = [p["name"] for p in document["paths"]["/admin/analytics"]["get"]["parameters"]]
+    assert names == ["since", "until", "service", "recommendation"]
