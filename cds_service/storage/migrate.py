@@ -15,7 +15,6 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from functools import lru_cache
 from pathlib import Path
 
 if logging.getLogger("alembic").level == logging.NOTSET:  # before its import: it logs while loading
@@ -49,7 +48,6 @@ def alembic_config(connection: Connection | None = None) -> Config:
     return config
 
 
-@lru_cache(maxsize=1)
 def head_revision() -> str:
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     assert head is not None, "no migrations"
