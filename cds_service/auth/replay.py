@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Column, Integer, MetaData, String, Table, delete, insert, inspect
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 
 if TYPE_CHECKING:  # sqlalchemy.ext.asyncio needs greenlet, which may not be installed
     from sqlalchemy.ext.asyncio import AsyncEngine
@@ -31,6 +31,7 @@ jwt_replay = Table(
 )
 
 MAX_ISS_LENGTH = 512
+BUSY_RETRIES = (0.05, 0.1, 0.2)  # seconds before each new try of a claim the database was too busy for
 MAX_JTI_LENGTH = 256
 
 
@@ -60,24 +61,36 @@ class SqlReplayStore:
         ``now`` should be the clock the caller checked ``exp`` with (default: the store's clock).
         """
         now = int(self._clock() if now is None else now)
-        try:
-            if not self._ready:
-                await self._run(_create_table)
-                self._ready = True
-            if now - self._last_purge >= self._purge_interval:
-                self._last_purge = now
-                await self._run(_purge, now)
-            for attempt in range(2):
-                try:
-                    await self._run(_insert, iss, jti, expires_at)
-                    return True
-                except IntegrityError:
-                    # Seen before. If that earlier row has expired, the pair may be used again.
-                    if attempt or not await self._run(_drop_expired, iss, jti, now):
-                        return False
-            return False
-        except SQLAlchemyError as exc:
-            raise ReplayStoreError(type(exc).__name__) from None
+        for retry_after in (*BUSY_RETRIES, None):
+            try:
+                return await self._claim(iss, jti, expires_at, now)
+            except OperationalError as exc:
+                # SQLite answers "database is locked" at once (busy timeout or not) when a read
+                # transaction of another process races this one into a write; each step is its own
+                # transaction and rolled back, so trying again is safe. Anything else fails closed.
+                if retry_after is None:
+                    raise ReplayStoreError(type(exc).__name__) from None
+                await asyncio.sleep(retry_after)
+            except SQLAlchemyError as exc:
+                raise ReplayStoreError(type(exc).__name__) from None
+        raise AssertionError("unreachable")
+
+    async def _claim(self, iss: str, jti: str, expires_at: int, now: int) -> bool:
+        if not self._ready:
+            await self._run(_create_table)
+            self._ready = True
+        if now - self._last_purge >= self._purge_interval:
+            self._last_purge = now
+            await self._run(_purge, now)
+        for attempt in range(2):
+            try:
+                await self._run(_insert, iss, jti, expires_at)
+                return True
+            except IntegrityError:
+                # Seen before. If that earlier row has expired, the pair may be used again.
+                if attempt or not await self._run(_drop_expired, iss, jti, now):
+                    return False
+        return False
 
     async def _run(self, step: Callable[..., Any], *args: Any) -> Any:
         """Run ``step(conn, *args)`` in its own transaction, off the event loop."""
