@@ -4,7 +4,8 @@ Each resource is a template without patient parts filled in per call with the pa
 parts (subject, reasons, window, site codings) as a new top-level dict: the template is never
 changed. A template is its ActivityDefinition applied (:func:`~cds_service.knowledge.apply.apply_definition`:
 product, dosage, code, category, timing from the knowledge) with the human texts of the card's
-language over the definition's Dutch ones (product, ``Dosage.text``, lab name) and a note.
+language over the definition's Dutch ones (product, lab name, and ``Dosage.text``, which says the
+applied dose, timing and route: :func:`_dosage_text`) and a note.
 :func:`build_templates` builds them all once when the pipeline is built (:class:`Templates`) and
 validates each with its ``fhir.resources`` R4B model there, so the service does not start on a
 definition that gives invalid FHIR; filling one in is not validated again (about 0.5 ms per
@@ -14,7 +15,7 @@ unvalidated, when needed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Iterable, Mapping, Sequence
 
 
@@ -22,7 +23,7 @@ from cds_service.cards.i18n import Catalogue, catalogue
 from cds_service.cards.model import Action, Suggestion, prune
 from cds_service.knowledge.apply import apply_definition
 from cds_service.knowledge.errors import KnowledgeError
-from cds_service.knowledge.model import Knowledge, Nutrient
+from cds_service.knowledge.model import UCUM, Knowledge, Nutrient, Quantity
 from cds_service.knowledge.validate import validate_request
 from cds_service.rules import lines
 from cds_service.rules.model import LabOrderProposal, Line, Proposal, Recommendation
@@ -92,13 +93,55 @@ def _medication_template(knowledge: Knowledge, nutrient: Nutrient, cat: Catalogu
     product = template.get("medicationCodeableConcept")
     if isinstance(product, dict):  # not a dict: validation names it
         product["text"] = _text(cat, f"product.{nutrient.id}", product.get("text"))
-    dose_text = Line(f"dosage.{nutrient.id}", lines.dose_line(nutrient).params)
     for dosage in template.get("dosageInstruction") or ():
         if isinstance(dosage, dict):
-            dosage["text"] = _text(cat, dose_text, dosage.get("text"))
+            dosage["text"] = _dosage_text(cat, nutrient, dosage)
     note = Line("note.medication", {"title": knowledge.guideline_title, "version": knowledge.version})
     template["note"] = [{"text": cat.text(note)}]
     return prune(template)
+
+
+def _dosage_text(cat: Catalogue, nutrient: Nutrient, dosage: dict[str, Any]) -> Any:
+    """``Dosage.text`` in the card's language, saying what the applied dosage says: its dose per
+    administration, timing and route. Where the catalogue has no words for one of them (a timing
+    other than n times per day or week, a route it does not name), the definition's own text."""
+    key = f"dosage.{nutrient.id}"
+    timing, route = _timing_text(cat, dosage.get("timing")), _route_text(cat, dosage.get("route"))
+    if timing is None or route is None or not cat.has(key):
+        return dosage.get("text")
+    dose = _ordered_dose(dosage)
+    params = dict(lines.dose_line(replace(nutrient, dose=dose) if dose is not None else nutrient).params)
+    params.update(timing=timing, timing_start=timing[:1].upper() + timing[1:], route=route)
+    return cat.text(Line(key, params))
+
+
+def _timing_text(cat: Catalogue, timing: Any) -> str | None:
+    """``timing.<periodUnit>`` for a plain "n times per 1 unit" repeat, else None."""
+    repeat = timing.get("repeat") if isinstance(timing, dict) and set(timing) == {"repeat"} else None
+    if not isinstance(repeat, dict) or not set(repeat) <= {"frequency", "period", "periodUnit"}:
+        return None
+    times, key = repeat.get("frequency", 1), f"timing.{repeat.get('periodUnit')}"
+    if repeat.get("period", 1) != 1 or not isinstance(times, int) or times < 1 or not cat.has(key):
+        return None
+    return cat.text(Line(key, {"times": times}))
+
+
+def _route_text(cat: Catalogue, route: Any) -> str | None:
+    """``route.<code>`` for the first route coding the catalogue names, else None."""
+    for coding in (route.get("coding") or ()) if isinstance(route, dict) else ():
+        key = f"route.{coding.get('code')}" if isinstance(coding, dict) else ""
+        if cat.has(key):
+            return cat.text(key)
+    return None
+
+
+def _ordered_dose(dosage: dict[str, Any]) -> Quantity | None:
+    """The first ``doseQuantity`` (UCUM), as the loader reads the guideline dose."""
+    for dose_and_rate in dosage.get("doseAndRate") or ():
+        q = dose_and_rate.get("doseQuantity") if isinstance(dose_and_rate, dict) else None
+        if isinstance(q, dict) and q.get("system") == UCUM and isinstance(q.get("value"), (int, float)) and q.get("code"):
+            return Quantity(value=q["value"], unit=q["code"])
+    return None
 
 
 def medication_request(

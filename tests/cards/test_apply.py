@@ -22,8 +22,7 @@ from cds_service.knowledge.errors import KnowledgeError
 from cds_service.knowledge.loader import DEFAULT_DIR, load_knowledge
 from cds_service.knowledge.model import Knowledge
 from cds_service.knowledge.urls import EXT_REQUEST_CATEGORY
-from cds_service.rules import lines
-from cds_service.rules.model import LabOrderProposal, Line, Proposal
+from cds_service.rules.model import LabOrderProposal, Proposal
 
 DEFINITIONS = sorted(DEFAULT_DIR.glob("ActivityDefinition-*.json"))
 MODELS: dict[str, Any] = {"MedicationRequest": MedicationRequest, "ServiceRequest": ServiceRequest}
@@ -83,40 +82,73 @@ def test_apply_maps_the_other_r4_elements() -> None:
         apply_definition({"id": "t", "kind": "Task"})
 
 
+def _edit(copy: Path, name: str, change: Any) -> None:
+    path = copy / f"ActivityDefinition-{name}.json"
+    data = _read(path)
+    change(data)
+    path.write_text(json.dumps(data), encoding="utf-8")
+
+
 def test_an_edited_definition_changes_the_suggestion(tmp_path: Path, knowledge: Knowledge) -> None:
-    """Dose, timing, route and product of the order come from the definition, not from code."""
+    """Dose, timing, route and product of the order come from the definition, not from code, and
+    the dosage text says what the structured dosage says."""
     copy = tmp_path / "fhir_profiles"
     shutil.copytree(DEFAULT_DIR, copy)
-    path = copy / "ActivityDefinition-supplement-calcium.json"
-    calcium = _read(path)
-    dosage = calcium["dosage"][0]
-    dosage["timing"]["repeat"]["frequency"] = 2  # 2 x 500 mg: the same daily dose for the rules
-    dosage["doseAndRate"][0]["doseQuantity"]["value"] = 500
-    dosage["route"] = {"coding": [{"system": "urn:example:route", "code": "chewed"}]}
-    calcium["productCodeableConcept"]["coding"].append({"system": "urn:example:product", "code": "ca-500"})
-    path.write_text(json.dumps(calcium), encoding="utf-8")
-    lab_path = copy / "ActivityDefinition-lab-egfr-check.json"
-    lab = _read(lab_path)
-    lab["priority"] = "urgent"
-    lab_path.write_text(json.dumps(lab), encoding="utf-8")
+
+    def calcium(d: dict[str, Any]) -> None:
+        d["dosage"][0]["timing"]["repeat"]["frequency"] = 2  # 2 x 500 mg: the same daily dose for the rules
+        d["dosage"][0]["doseAndRate"][0]["doseQuantity"]["value"] = 500
+        d["productCodeableConcept"]["coding"].append({"system": "urn:example:product", "code": "ca-500"})
+
+    _edit(copy, "supplement-calcium", calcium)
+    _edit(copy, "supplement-magnesium", lambda d: d["dosage"][0].update(route={"coding": [{"system": "urn:example:route", "code": "chewed"}]}))
+    _edit(copy, "lab-egfr-check", lambda d: d.update(priority="urgent"))
     edited = load_knowledge(copy)
 
-    def resources(k: Knowledge) -> tuple[dict, dict]:
+    def resources(k: Knowledge) -> tuple[dict, dict, dict]:
         templates = build_templates(k, ("en",))
         cat = catalogue("en")
-        mr = medication_request(k, Proposal("calcium", ("Condition/1",)), cat, "p", templates=templates)
+        ca, mg = (medication_request(k, Proposal(n, ("Condition/1",)), cat, "p", templates=templates) for n in ("calcium", "magnesium"))
         sr = service_request(k, LabOrderProposal(lab="lab-egfr"), cat, "p", templates)
-        return mr, sr
+        return ca, mg, sr
 
-    (mr, sr), (before, before_sr) = resources(edited), resources(knowledge)
-    got = mr["dosageInstruction"][0]
-    assert got["timing"]["repeat"]["frequency"] == 2 and before["dosageInstruction"][0]["timing"]["repeat"]["frequency"] == 1
+    (ca, mg, sr), (ca_before, mg_before, sr_before) = resources(edited), resources(knowledge)
+    got, before = ca["dosageInstruction"][0], ca_before["dosageInstruction"][0]
+    assert got["timing"]["repeat"]["frequency"] == 2 and before["timing"]["repeat"]["frequency"] == 1
     assert got["doseAndRate"][0]["doseQuantity"]["value"] == 500
-    assert got["route"] == {"coding": [{"system": "urn:example:route", "code": "chewed"}]}
-    assert mr["medicationCodeableConcept"]["coding"][-1] == {"system": "urn:example:product", "code": "ca-500"}
-    assert sr["priority"] == "urgent" and "priority" not in before_sr
-    MedicationRequest.model_validate(mr)
+    assert got["text"].startswith("500 mg elemental calcium, 2 times a day by mouth. ")
+    assert before["text"].startswith("1,000 mg elemental calcium, once a day by mouth. ")
+    assert ca["medicationCodeableConcept"]["coding"][-1] == {"system": "urn:example:product", "code": "ca-500"}
+    assert mg["dosageInstruction"][0]["route"] == {"coding": [{"system": "urn:example:route", "code": "chewed"}]}
+    # a route the catalogue cannot name: the definition's own text, never a text that says "by mouth"
+    assert mg["dosageInstruction"][0]["text"] == edited.activities[edited.nutrients["magnesium"].canonical]["dosage"][0]["text"]
+    assert mg_before["dosageInstruction"][0]["text"] == "200 mg elemental magnesium, once a day by mouth"
+    assert sr["priority"] == "urgent" and "priority" not in sr_before
+    for resource in (ca, mg):
+        MedicationRequest.model_validate(resource)
     ServiceRequest.model_validate(sr)
+
+
+@pytest.mark.parametrize(
+    "repeat, nl, en",
+    [
+        ({"frequency": 1, "period": 1, "periodUnit": "wk"}, "eenmaal per week oraal", "once a week by mouth"),
+        ({"frequency": 3, "period": 1, "periodUnit": "d"}, "3 maal per dag oraal", "3 times a day by mouth"),
+        ({"frequency": 1, "period": 2, "periodUnit": "d"}, None, None),  # no words for it: the definition's text
+        ({"frequency": 1, "period": 1, "periodUnit": "h"}, None, None),
+    ],
+)
+def test_dosage_text_names_the_definitions_timing(knowledge: Knowledge, repeat: dict, nl: str | None, en: str | None) -> None:
+    url = knowledge.nutrients["magnesium"].canonical
+    definition = deepcopy(dict(knowledge.activities[url]))
+    definition["dosage"][0]["timing"] = {"repeat": repeat}
+    templates = build_templates(replace(knowledge, activities={**knowledge.activities, url: definition}), ("nl", "en"))
+    for language, expected in (("nl", nl), ("en", en)):
+        text = templates.medication[("magnesium", language)]["dosageInstruction"][0]["text"]
+        if expected is None:
+            assert text == definition["dosage"][0]["text"]
+        else:
+            assert text.endswith(expected) and text != definition["dosage"][0]["text"], text
 
 
 @pytest.mark.parametrize(
@@ -149,13 +181,16 @@ def test_dosage_and_product_text_follow_the_card_language(knowledge: Knowledge) 
             template = templates.medication[(nutrient.id, language)]
             dosage = template["dosageInstruction"][0]
             cat = catalogue(language)
-            assert dosage["text"] == cat.text(Line(f"dosage.{nutrient.id}", lines.dose_line(nutrient).params))
+            says = "eenmaal per dag oraal" if language == "nl" else "once a day by mouth"
+            assert says in dosage["text"].lower() and "?" not in dosage["text"], dosage["text"]
             assert template["medicationCodeableConcept"]["text"] == cat.text(f"product.{nutrient.id}")
             texts[language] = dosage["text"]
         assert texts["nl"] != texts["en"] and definition["dosage"][0]["text"] not in texts.values()
-    vitamin_d = templates.medication[("vitamin-d", "en")]["dosageInstruction"][0]["text"]
-    assert "once a day by mouth" in vitamin_d
-    assert "eenmaal per dag oraal" in templates.medication[("vitamin-d", "nl")]["dosageInstruction"][0]["text"]
+    vitamin_d = {language: templates.medication[("vitamin-d", language)]["dosageInstruction"][0]["text"] for language in ("nl", "en")}
+    assert vitamin_d == {
+        "nl": "20 microgram colecalciferol (800 IE), eenmaal per dag oraal",
+        "en": "20 microgram colecalciferol (800 IU), once a day by mouth",
+    }
     lab = templates.lab[("lab-egfr", "en")]
     assert lab["code"]["text"] == "eGFR (kidney function)" and lab["code"]["coding"] == knowledge.activities[
         knowledge.lab_orders["lab-egfr"].canonical]["code"]["coding"]
