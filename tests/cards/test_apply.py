@@ -220,3 +220,17 @@ def test_a_definition_valid_as_such_but_not_as_a_request_is_refused(tmp_path: Pa
         build_card_parts(edited)
     (problem,) = check_directory(copy)
     assert problem.startswith(f"$apply of {lab['url']}: intent: ")
+
+
+async def test_the_service_does_not_start_on_a_definition_that_gives_an_invalid_request(tmp_path: Path, caplog: Any) -> None:
+    from cds_service.app import create_app
+    from cds_service.config import Settings
+
+    copy = tmp_path / "fhir_profiles"
+    shutil.copytree(DEFAULT_DIR, copy)
+    _edit(copy, "lab-calcium-check", lambda d: d.pop("intent"))
+    app = create_app(Settings(database_url=f"sqlite:///{tmp_path}/s.db", knowledge_dir=copy, log_level="WARNING"))
+    with pytest.raises(KnowledgeError, match="lab-calcium-check"):
+        async with app.router.lifespan_context(app):
+            pass
+    assert any(r.levelname == "CRITICAL" and "cannot start" in r.getMessage() for r in caplog.records)
