@@ -143,19 +143,23 @@ def create_app(
             state.authenticator = authenticator
             state.catalogue = catalogue
             state.discovery_body = orjson.dumps(catalogue.discovery())
-            state.pipeline = Pipeline(
-                knowledge=loaded,
-                catalogue=catalogue,
-                client=client,
-                rule_config=RuleConfig(
-                    disabled_triggers=frozenset(settings.disabled_triggers),
-                    disabled_rules=frozenset(settings.disabled_rules),
-                ),
-                fetch_deadline_seconds=settings.fetch_deadline_seconds,
-                fetch_concurrency=settings.fetch_concurrency,
-                clock=clock,
-                extra_codings=site_codings,
-            )
+            try:
+                state.pipeline = Pipeline(
+                    knowledge=loaded,
+                    catalogue=catalogue,
+                    client=client,
+                    rule_config=RuleConfig(
+                        disabled_triggers=frozenset(settings.disabled_triggers),
+                        disabled_rules=frozenset(settings.disabled_rules),
+                    ),
+                    fetch_deadline_seconds=settings.fetch_deadline_seconds,
+                    fetch_concurrency=settings.fetch_concurrency,
+                    clock=clock,
+                    extra_codings=site_codings,
+                )
+            except KnowledgeError as exc:  # an ActivityDefinition whose suggestion template is not valid FHIR
+                log.critical("cannot start: the knowledge in %s is invalid: %s", settings.knowledge_dir, exc)
+                raise
             if warm_up:
                 await state.pipeline.warm_up()
             state.guideline_pages = guideline_pages

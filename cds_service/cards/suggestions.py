@@ -1,32 +1,35 @@
 """Card suggestions: draft FHIR R4 MedicationRequest / ServiceRequest resources and deletes.
 
-Each resource is a template without patient parts (product, dosage, code and note from the
-knowledge, texts in the card's language) filled in per call with the patient-specific parts
-(subject, reasons, window, site codings) as a new top-level dict: the template is never changed.
-:func:`build_templates` builds them all once when the pipeline is built (:class:`Templates`);
-without them (a test calling a stage alone) each is built when needed. The templates follow terminology section 6.2 / 6.3;
-tests validate the output with ``fhir.resources`` (R4B), the service does not (it costs about
-0.5 ms per resource).
+Each resource is a template without patient parts filled in per call with the patient-specific
+parts (subject, reasons, window, site codings) as a new top-level dict: the template is never
+changed. A template is its ActivityDefinition applied (:func:`~cds_service.knowledge.apply.apply_definition`:
+product, dosage, code, category, timing from the knowledge) with the human texts of the card's
+language over the definition's Dutch ones (product, lab name, and ``Dosage.text``, which says the
+applied dose, timing and route: :func:`_dosage_text`) and a note.
+:func:`build_templates` builds them all once when the pipeline is built (:class:`Templates`) and
+validates each with its ``fhir.resources`` R4B model there, so the service does not start on a
+definition that gives invalid FHIR; filling one in is not validated again (about 0.5 ms per
+resource on the request path). Without templates (a test calling a stage alone) each is built,
+unvalidated, when needed.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Iterable, Mapping, Sequence
 
 
 from cds_service.cards.i18n import Catalogue, catalogue
 from cds_service.cards.model import Action, Suggestion, prune
-from cds_service.knowledge.model import SNOMED, UCUM, Knowledge, Nutrient
+from cds_service.knowledge.apply import apply_definition
+from cds_service.knowledge.errors import KnowledgeError
+from cds_service.knowledge.model import UCUM, Knowledge, Nutrient, Quantity
+from cds_service.knowledge.validate import validate_request
 from cds_service.rules import lines
 from cds_service.rules.model import LabOrderProposal, Line, Proposal, Recommendation
 
-ORAL_ROUTE = {"coding": [{"system": SNOMED, "code": "26643006", "display": "Oral route"}]}
-ONCE_DAILY = {"repeat": {"frequency": 1, "period": 1, "periodUnit": "d"}}
-DOSE_ORDERED = {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/dose-rate-type", "code": "ordered"}]}
-UNIT_DISPLAY = {"ug": "µg"}
-
 ExtraCodings = Mapping[str, Sequence[Any]]
+
 
 def _coding(c: Any) -> dict[str, Any]:
     """A FHIR Coding dict from a knowledge Coding, a card Coding or a plain dict."""
@@ -49,10 +52,11 @@ class Templates:
 
 
 def build_templates(knowledge: Knowledge, languages: Iterable[str]) -> Templates:
-    """Every proposable nutrient's MedicationRequest and every lab's ServiceRequest, per language."""
+    """Every proposable nutrient's MedicationRequest and every lab's ServiceRequest, per language,
+    each checked against its R4B model (``KnowledgeError`` naming the definition and field if not)."""
     cats = [catalogue(language) for language in languages]
     labs = {knowledge.lab_order.lab, *knowledge.lab_orders}
-    return Templates(
+    templates = Templates(
         medication={
             (n.id, cat.language): _medication_template(knowledge, n, cat)
             for n in knowledge.nutrients.values()
@@ -61,39 +65,83 @@ def build_templates(knowledge: Knowledge, languages: Iterable[str]) -> Templates
         },
         lab={(lab, cat.language): _lab_template(knowledge, lab, cat) for lab in labs for cat in cats},
     )
+    problems = [
+        problem
+        for (key, language), template in (*templates.medication.items(), *templates.lab.items())
+        for problem in validate_request(f"{template['resourceType']} from {template['instantiatesCanonical'][0]} ({language})", template)
+    ]
+    if problems:
+        raise KnowledgeError("suggestion templates are not valid FHIR R4B: " + "; ".join(problems))
+    return templates
+
+
+def _text(cat: Catalogue, line: Line | str, fallback: Any) -> Any:
+    """The catalogue's text for ``line``; without one, the definition's own (Dutch) text."""
+    return cat.text(line) if cat.has(line if isinstance(line, str) else line.key) else fallback
+
+
+def _applied(knowledge: Knowledge, canonical: str) -> dict[str, Any]:
+    definition = knowledge.activities.get(canonical)
+    if definition is None:
+        raise KnowledgeError(f"no ActivityDefinition {canonical} to apply")
+    return apply_definition(definition)
 
 
 def _medication_template(knowledge: Knowledge, nutrient: Nutrient, cat: Catalogue) -> dict:
-    """The nutrient's draft MedicationRequest without patient parts, pruned of empty values."""
-    dosage: dict[str, Any] = {
-        "text": cat.text(Line(f"dosage.{nutrient.id}", lines.dose_line(nutrient).params)),
-        "timing": ONCE_DAILY,
-        "route": ORAL_ROUTE,
-    }
-    if nutrient.dose is not None:  # never for K2 (decision 4): the clinician confirms the dose
-        dosage["doseAndRate"] = [
-            {
-                "type": DOSE_ORDERED,
-                "doseQuantity": {
-                    "value": nutrient.dose.value,
-                    "unit": UNIT_DISPLAY.get(nutrient.dose.unit, nutrient.dose.unit),
-                    "system": UCUM,
-                    "code": nutrient.dose.unit,
-                },
-            }
-        ]
-    template: dict[str, Any] = {
-        "resourceType": "MedicationRequest",
-        "status": "draft",
-        "intent": "proposal",
-        "instantiatesCanonical": [nutrient.canonical],
-        "medicationCodeableConcept": {"text": cat.text(f"product.{nutrient.id}")},
-        "dosageInstruction": [dosage],
-        "note": [{"text": cat.text(Line("note.medication", {"title": knowledge.guideline_title, "version": knowledge.version}))}],
-    }
-    if nutrient.product:
-        template["medicationCodeableConcept"]["coding"] = [_coding(c) for c in nutrient.product]
+    """The nutrient's ActivityDefinition applied, in the card's language, pruned of empty values."""
+    template = _applied(knowledge, nutrient.canonical)
+    product = template.get("medicationCodeableConcept")
+    if isinstance(product, dict):  # not a dict: validation names it
+        product["text"] = _text(cat, f"product.{nutrient.id}", product.get("text"))
+    for dosage in template.get("dosageInstruction") or ():
+        if isinstance(dosage, dict):
+            dosage["text"] = _dosage_text(cat, nutrient, dosage)
+    note = Line("note.medication", {"title": knowledge.guideline_title, "version": knowledge.version})
+    template["note"] = [{"text": cat.text(note)}]
     return prune(template)
+
+
+def _dosage_text(cat: Catalogue, nutrient: Nutrient, dosage: dict[str, Any]) -> Any:
+    """``Dosage.text`` in the card's language, saying what the applied dosage says: its dose per
+    administration, timing and route. Where the catalogue has no words for one of them (a timing
+    other than n times per day or week, a route it does not name), the definition's own text."""
+    key = f"dosage.{nutrient.id}"
+    timing, route = _timing_text(cat, dosage.get("timing")), _route_text(cat, dosage.get("route"))
+    if timing is None or route is None or not cat.has(key):
+        return dosage.get("text")
+    dose = _ordered_dose(dosage)
+    params = dict(lines.dose_line(replace(nutrient, dose=dose) if dose is not None else nutrient).params)
+    params.update(timing=timing, timing_start=timing[:1].upper() + timing[1:], route=route)
+    return cat.text(Line(key, params))
+
+
+def _timing_text(cat: Catalogue, timing: Any) -> str | None:
+    """``timing.<periodUnit>`` for a plain "n times per 1 unit" repeat, else None."""
+    repeat = timing.get("repeat") if isinstance(timing, dict) and set(timing) == {"repeat"} else None
+    if not isinstance(repeat, dict) or not set(repeat) <= {"frequency", "period", "periodUnit"}:
+        return None
+    times, key = repeat.get("frequency", 1), f"timing.{repeat.get('periodUnit')}"
+    if repeat.get("period", 1) != 1 or not isinstance(times, int) or times < 1 or not cat.has(key):
+        return None
+    return cat.text(Line(key, {"times": times}))
+
+
+def _route_text(cat: Catalogue, route: Any) -> str | None:
+    """``route.<code>`` for the first route coding the catalogue names, else None."""
+    for coding in (route.get("coding") or ()) if isinstance(route, dict) else ():
+        key = f"route.{coding.get('code')}" if isinstance(coding, dict) else ""
+        if cat.has(key):
+            return cat.text(key)
+    return None
+
+
+def _ordered_dose(dosage: dict[str, Any]) -> Quantity | None:
+    """The first ``doseQuantity`` (UCUM), as the loader reads the guideline dose."""
+    for dose_and_rate in dosage.get("doseAndRate") or ():
+        q = dose_and_rate.get("doseQuantity") if isinstance(dose_and_rate, dict) else None
+        if isinstance(q, dict) and q.get("system") == UCUM and isinstance(q.get("value"), (int, float)) and q.get("code"):
+            return Quantity(value=q["value"], unit=q["code"])
+    return None
 
 
 def medication_request(
@@ -126,7 +174,7 @@ def _reasons(resource: dict, references: Sequence[str]) -> None:
 
 
 def _lab_template(knowledge: Knowledge, lab: str, cat: Catalogue) -> dict:
-    """A lab's draft ServiceRequest without patient parts, pruned of empty values."""
+    """A lab's ActivityDefinition applied, in the card's language, pruned of empty values."""
     order = knowledge.lab_orders.get(lab) or knowledge.lab_order
     params = {"title": knowledge.guideline_title, "version": knowledge.version}
     if order.lab == "lab-25ohd":
@@ -135,15 +183,11 @@ def _lab_template(knowledge: Knowledge, lab: str, cat: Catalogue) -> dict:
         })
     else:
         note = Line(f"note.lab-order.{order.lab}", params)
-    template = {
-        "resourceType": "ServiceRequest",
-        "status": "draft",
-        "intent": "proposal",
-        "instantiatesCanonical": [order.canonical],
-        "category": [{"coding": [_coding(c) for c in order.category]}] if order.category else [],
-        "code": {"coding": [_coding(c) for c in order.code], "text": cat.text(f"product.{order.lab}")},
-        "note": [{"text": cat.text(note)}],
-    }
+    template = _applied(knowledge, order.canonical)
+    code = template.get("code")
+    if isinstance(code, dict):  # not a dict: validation names it
+        code["text"] = _text(cat, f"product.{order.lab}", code.get("text"))
+    template["note"] = [{"text": cat.text(note)}]
     return prune(template)
 
 

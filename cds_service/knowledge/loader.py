@@ -209,4 +209,7 @@ def load_knowledge(directory: Path | None = None) -> Knowledge:
         references=MappingProxyType(_references(plan)),
         override_system=override_system,
         suppressing_reasons=MappingProxyType(suppressing),
+        activities=MappingProxyType(
+            {res["url"]: res for (rtype, _), res in resources.items() if rtype == "ActivityDefinition"}
+        ),
     )

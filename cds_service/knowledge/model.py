@@ -18,7 +18,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Mapping
+from typing import Any, Mapping
 
 # --- code systems -------------------------------------------------------------------------
 SNOMED = "http://snomed.info/sct"
@@ -305,6 +305,7 @@ class Knowledge:
     references: Mapping[str, str] = field(default_factory=dict)  # PlanDefinition.relatedArtifact label -> url
     override_system: str = ""  # CodeSystem bone-health-override-reason
     suppressing_reasons: Mapping[str, SuppressingReason] = field(default_factory=dict)  # code -> reason
+    activities: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # canonical -> ActivityDefinition (for $apply)
 
     def vs(self, name: str) -> CodeSet:
         return self.value_sets[name]

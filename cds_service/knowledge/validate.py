@@ -16,9 +16,10 @@ from typing import Any, Iterable
 import orjson
 from pydantic import ValidationError
 
-__all__ = ["check_directory", "validate_resource", "validate_resources"]
+__all__ = ["check_directory", "validate_request", "validate_resource", "validate_resources"]
 
 MAX_ERRORS_PER_RESOURCE = 5
+_PLACEHOLDER_SUBJECT = {"reference": "Patient/template"}
 
 
 def _model(resource_type: str) -> Any:
@@ -45,13 +46,21 @@ def validate_resource(name: str, resource: dict[str, Any]) -> list[str]:
     return []
 
 
+def validate_request(name: str, resource: dict[str, Any]) -> list[str]:
+    """A request applied from an ActivityDefinition (no patient parts yet), checked as if it had its
+    subject (1..1 in R4B; CDS Hooks fills in the patient's per call)."""
+    return validate_resource(name, {**resource, "subject": _PLACEHOLDER_SUBJECT})
+
+
 def validate_resources(named: Iterable[tuple[str, dict[str, Any]]]) -> list[str]:
     return [problem for name, resource in named for problem in validate_resource(name, resource)]
 
 
 def check_directory(directory: Path) -> list[str]:
     """Every problem in a knowledge directory, one line each: unreadable files, R4B validation,
-    then (when every file is valid FHIR) what the loader finds missing or inconsistent."""
+    then (when every file is valid FHIR) what the loader finds missing or inconsistent, then (when
+    it loads) each ActivityDefinition applied ($apply) that is not a valid request resource."""
+    from cds_service.knowledge.apply import KINDS, apply_definition
     from cds_service.knowledge.loader import KnowledgeError, load_knowledge
 
     if not directory.is_dir():
@@ -70,7 +79,10 @@ def check_directory(directory: Path) -> list[str]:
     if problems:
         return problems
     try:
-        load_knowledge(directory)
+        knowledge = load_knowledge(directory)
     except KnowledgeError as exc:
-        problems.append(str(exc))
+        return [str(exc)]
+    for url, definition in knowledge.activities.items():  # what the suggestion templates are built from
+        if definition.get("kind") in KINDS:
+            problems += validate_request(f"$apply of {url}", apply_definition(definition))
     return problems
