@@ -15,11 +15,11 @@ from enum import StrEnum
 from typing import Iterable, Sequence
 
 from cds_service.facts.model import Amount, MedicationUse
+from cds_service.knowledge import units
 from cds_service.knowledge.model import Nutrient, Quantity, fold
 
 NEVER_DOSE_CHECKED = frozenset({"vitamin-k2"})  # decision 4: the clinician confirms any K2 dose
 
-_MASS_IN_UG = {"ug": 1.0, "mg": 1000.0, "g": 1_000_000.0}
 _EPS = 1e-6  # daily averages of weekly/monthly regimens are not exact
 
 
@@ -62,12 +62,7 @@ class NutrientTotal:
 
 def convert(value: float, unit: str, to: str) -> float | None:
     """Convert between mass units (``ug``, ``mg``, ``g``); None when they are not both mass units."""
-    if unit == to:
-        return value
-    src, dst = _MASS_IN_UG.get(unit), _MASS_IN_UG.get(to)
-    if src is None or dst is None:
-        return None
-    return value * src / dst
+    return units.convert_mass(value, unit, to)
 
 
 def daily_total(nutrient: str, medications: Iterable[MedicationUse], unit: str) -> NutrientTotal:

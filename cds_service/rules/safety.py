@@ -3,6 +3,10 @@
 Each ``safety_*`` function is one rule producing at most one card. :func:`conflicts` and
 :func:`unchecked` tell the proposal which nutrients to withhold, from the same checks, so a card
 and the proposal never disagree.
+
+The tables (which groups interact, with what severity; which conditions and drugs; which data each
+nutrient's checks need) are data: ``PlanDefinition/bone-health-safety`` in ``fhir_profiles/``, read
+through ``ctx.knowledge.safety`` (:class:`~cds_service.knowledge.tables.SafetyTables`).
 """
 
 from __future__ import annotations
@@ -12,32 +16,6 @@ from cds_service.rules import lines
 from cds_service.rules.context import RuleContext
 from cds_service.rules.labs import VitdBand, vitd_band
 from cds_service.rules.model import Category, Line, Recommendation, Severity
-
-# Conditions that make vitamin D and calcium unsafe without a work-up (terminology section 4).
-CALCIUM_CONDITIONS = ("hypercalcaemia", "hyperparathyroidism", "kidney-stones", "sarcoidosis")
-
-# Calcium / magnesium spacing interactions: medication group -> severity of the combination.
-SPACING: dict[str, Severity] = {
-    "levothyroxine": Severity.WARNING,
-    "bisphosphonate-oral": Severity.INFO,
-    "tetracycline": Severity.WARNING,
-    "fluoroquinolone": Severity.WARNING,
-    "integrase-inhibitor": Severity.WARNING,
-    "eltrombopag": Severity.WARNING,
-    "oral-iron": Severity.INFO,
-}
-
-SOY_ENDOCRINE_DRUGS = ("tamoxifen", "aromatase-inhibitor")
-
-# Data domains each proposed nutrient's safety checks need (decision 9). A missing 25(OH)D is not
-# a safety check (it only decides whether more vitamin D is needed): see ``proposals``.
-CHECK_DOMAINS: dict[str, tuple[Domain, ...]] = {
-    "calcium": (Domain.MEDICATIONS, Domain.CONDITIONS, Domain.CALCIUM),
-    "magnesium": (Domain.MEDICATIONS, Domain.CONDITIONS, Domain.KIDNEY),
-    "vitamin-d": (Domain.MEDICATIONS, Domain.CONDITIONS, Domain.CALCIUM),
-    "vitamin-k2": (Domain.MEDICATIONS,),
-    "soy-isoflavones": (Domain.MEDICATIONS, Domain.CONDITIONS),
-}
 
 _RANK = {Severity.INFO: 0, Severity.WARNING: 1, Severity.CRITICAL: 2}
 
@@ -102,7 +80,7 @@ def safety_hypercalcaemia(ctx: RuleContext) -> list[Recommendation]:
     """
     supplements = current_uses(ctx, "vitamin-d", "calcium")
     level = ctx.calcium_level
-    found = conditions(ctx, *CALCIUM_CONDITIONS)
+    found = conditions(ctx, *ctx.knowledge.safety.calcium_conditions)
     if not (level or (supplements and found)):
         return []
     facts: list[Line] = []
@@ -135,14 +113,15 @@ def safety_hypercalcaemia(ctx: RuleContext) -> list[Recommendation]:
 def safety_mineral_spacing(ctx: RuleContext) -> list[Recommendation]:
     """Calcium / magnesium taken together with a drug whose absorption they reduce."""
     minerals = current_uses(ctx, "calcium", "magnesium")
-    hits = [(group, current_uses(ctx, group)) for group in SPACING]
+    spacing = ctx.knowledge.safety.spacing
+    hits = [(group, current_uses(ctx, group)) for group in spacing]
     hits = [(g, u) for g, u in hits if u]
     if not (minerals and hits):
         return []
     facts = [lines.medication_line("fact.taking-minerals", minerals)]
     facts += [lines.medication_line("fact.taking-interacting", uses, group=Line(f"group.{g}")) for g, uses in hits]
     advice = [Line(f"advice.spacing.{g}") for g, _ in hits]
-    severity = worst([SPACING[g] for g, _ in hits])
+    severity = worst([Severity(spacing[g]) for g, _ in hits])
     summary = Line("summary.safety-mineral-spacing", {"group": Line(f"group.{hits[0][0]}")})
     if len(hits) > 1:
         summary = Line("summary.safety-mineral-spacing.many", {"count": len(hits)})
@@ -174,7 +153,7 @@ def safety_magnesium_kidney(ctx: RuleContext) -> list[Recommendation]:
 def safety_soy_endocrine(ctx: RuleContext) -> list[Recommendation]:
     """Soy isoflavones with tamoxifen, an aromatase inhibitor, or ER-positive breast cancer."""
     soy = current_uses(ctx, "soy-isoflavones")
-    drugs = current_uses(ctx, *SOY_ENDOCRINE_DRUGS)
+    drugs = current_uses(ctx, *ctx.knowledge.safety.soy_endocrine_drugs)
     found = conditions(ctx, "er-positive-breast-cancer")
     if not (soy and (drugs or found)):
         return []
@@ -248,7 +227,7 @@ def conflicts(ctx: RuleContext) -> dict[str, list[Line]]:
             out.setdefault(nutrient, []).append(Line("withheld.vitd-toxic", {"nmol": round(value_of(toxic), 1)}))
         if ctx.calcium_level:
             out.setdefault(nutrient, []).append(Line("withheld.calcium-high", {"mmol": round(value_of(ctx.calcium), 2)}))
-        for c in conditions(ctx, *CALCIUM_CONDITIONS):
+        for c in conditions(ctx, *ctx.knowledge.safety.calcium_conditions):
             out.setdefault(nutrient, []).append(Line("withheld.condition", {"condition": lines.source_label(c.source)}))
     active = current_uses(ctx, "active-vitamin-d")
     if active:
@@ -257,7 +236,7 @@ def conflicts(ctx: RuleContext) -> dict[str, list[Line]]:
         out.setdefault("magnesium", []).append(Line("withheld.egfr", {"egfr": round(value_of(ctx.egfr)), "limit": ctx.param("egfr-magnesium-min")}))
     for c in conditions(ctx, "ckd-severe"):
         out.setdefault("magnesium", []).append(Line("withheld.condition", {"condition": lines.source_label(c.source)}))
-    endocrine = current_uses(ctx, *SOY_ENDOCRINE_DRUGS)
+    endocrine = current_uses(ctx, *ctx.knowledge.safety.soy_endocrine_drugs)
     if endocrine:
         out.setdefault("soy-isoflavones", []).append(lines.medication_line("withheld.soy-endocrine", endocrine))
     for c in conditions(ctx, "er-positive-breast-cancer"):
@@ -276,8 +255,13 @@ def _toxic_vitd(ctx: RuleContext) -> LabResult | None:
 
 def missing_domains(ctx: RuleContext, nutrient: str) -> list[Domain]:
     """The domains a nutrient's safety checks need that could not be obtained, or whose latest
-    result cannot be interpreted (an implausible serum calcium or eGFR leaves the check open)."""
-    return [d for d in CHECK_DOMAINS.get(nutrient, ()) if not ctx.known(d) or ctx.indeterminate(d)]
+    result cannot be interpreted (an implausible serum calcium or eGFR leaves the check open).
+
+    The domains per nutrient are data (``checks-<nutrient>`` in the safety PlanDefinition). A
+    missing 25(OH)D is not a safety check (it only decides whether more vitamin D is needed).
+    """
+    needed = (Domain(d) for d in ctx.knowledge.safety.check_domains.get(nutrient, ()))
+    return [d for d in needed if not ctx.known(d) or ctx.indeterminate(d)]
 
 
 def unchecked_line(ctx: RuleContext, domain: Domain) -> Line:
@@ -301,7 +285,7 @@ def proposal_notes(ctx: RuleContext, proposed: set[str], taken: frozenset[str] =
     """
     notes: list[Line] = []
     if proposed & {"calcium", "magnesium"}:
-        for group in SPACING:
+        for group in ctx.knowledge.safety.spacing:
             uses = current_uses(ctx, group)
             if uses:
                 notes.append(lines.medication_line(f"advice.spacing.{group}.proposal", uses))
