@@ -111,7 +111,7 @@ def per_day(timing: Any) -> float | None:
     times = len(as_list(repeat.get("timeOfDay"))) or len(as_list(repeat.get("when")))
     weekdays = len(as_list(repeat.get("dayOfWeek")))
     if weekdays:
-        return (frequency or times or 1.0) * min(weekdays, 7) / 7
+        return (frequency or times or 1.0) * min(weekdays, units.DAYS_PER_WEEK) / units.DAYS_PER_WEEK
     if times and frequency is None:
         return float(times)
     for _, code, _ in codings(timing.get("code")):

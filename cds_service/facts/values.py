@@ -61,7 +61,7 @@ def as_list(value: Any) -> list:
 
 # Plausibility bounds for values arithmetic touches; outside them a value is unknown, never guessed.
 MAX_QUANTITY = 1e9  # largest dose, strength, count or daily amount read (mg, IU, mL, units; per day)
-MAX_DAYS = 36_525.0  # longest duration or supply read: 100 years
+MAX_DAYS = 100 * units.DAYS_PER_YEAR  # longest duration or supply read: 100 years
 MIN_PERIOD_DAYS = units.DAYS["s"]  # shortest dosing period: one second
 
 
