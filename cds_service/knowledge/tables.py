@@ -30,15 +30,30 @@ from cds_service.knowledge.urls import (
 )
 
 SEVERITIES = ("info", "warning", "critical")  # CDS Hooks card indicators
+# Safety rules whose card takes the indicator of their action (schema: the values are data).
+RULE_SEVERITIES = (
+    "safety-k2-vka",
+    "safety-hypercalcaemia",
+    "safety-magnesium-kidney",
+    "safety-soy-endocrine",
+    "safety-soy-levothyroxine",
+    "safety-ipriflavone",
+    "safety-active-vitd",
+)
+CALCIUM_LEVELS = ("high", "critical")  # RuleContext.calcium_level values
 _VALUE_SET = f"{BASE}/ValueSet/"
+_MEDICATION = "MedicationStatement"  # DataRequirement.type of a medication group input
 
 
 @dataclass(frozen=True)
 class SafetyTables:
     """The safety rules' tables (severities are CDS Hooks indicators, groups are value set ids)."""
 
+    severity: Mapping[str, str]  # rule code (RULE_SEVERITIES) -> indicator of its card
     spacing: Mapping[str, str]  # medication group -> indicator of taking it with calcium / magnesium
     calcium_conditions: tuple[str, ...]  # conditions: vitamin D / calcium unsafe without a work-up
+    calcium_level_severity: Mapping[str, str]  # serum calcium level (CALCIUM_LEVELS) -> indicator
+    high_calcium_drugs: tuple[str, ...]  # medication groups named with their own advice at a high calcium
     soy_endocrine_drugs: tuple[str, ...]  # medication groups: soy isoflavones get a warning
     vitd_band_severity: Mapping[str, str]  # 25(OH)D band -> indicator
     check_domains: Mapping[str, tuple[str, ...]]  # nutrient -> data domains its checks need
@@ -89,10 +104,13 @@ def _indicator(action: dict[str, Any]) -> str:
     return str(values[0])
 
 
-def _input_sets(action: dict[str, Any], allowed: tuple[str, ...]) -> tuple[str, ...]:
-    """The value set ids of an action's ``input`` code filters (each must be one the facts match)."""
+def _input_sets(action: dict[str, Any], allowed: tuple[str, ...], resource_type: str) -> tuple[str, ...]:
+    """The value set ids of an action's ``input`` code filters on ``resource_type`` (each must be
+    one the facts match)."""
     out = []
     for requirement in action.get("input") or ():
+        if requirement.get("type") != resource_type:
+            continue
         for code_filter in requirement.get("codeFilter") or ():
             canonical = code_filter.get("valueSet") or ""
             vs_id = canonical[len(_VALUE_SET) :] if canonical.startswith(_VALUE_SET) else canonical
@@ -100,7 +118,7 @@ def _input_sets(action: dict[str, Any], allowed: tuple[str, ...]) -> tuple[str, 
                 raise KnowledgeError(f"PlanDefinition/{SAFETY_PLAN_ID} action {action.get('id')}: unknown value set {canonical!r}")
             out.append(vs_id)
     if not out:
-        raise KnowledgeError(f"PlanDefinition/{SAFETY_PLAN_ID} action {action.get('id')}: needs an input value set")
+        raise KnowledgeError(f"PlanDefinition/{SAFETY_PLAN_ID} action {action.get('id')}: needs an input {resource_type} value set")
     return tuple(out)
 
 
@@ -112,9 +130,15 @@ def _children(actions: dict[str, dict[str, Any]], parent: str, prefix: str) -> d
 
 def build_safety(plan: dict[str, Any]) -> SafetyTables:
     actions = _by_id(plan)
+    for action in actions.values():
+        for requirement in action.get("input") or ():
+            if requirement.get("type") not in ("Condition", _MEDICATION):
+                raise KnowledgeError(
+                    f"PlanDefinition/{SAFETY_PLAN_ID} action {action['id']}: input type {requirement.get('type')} (Condition or {_MEDICATION})"
+                )
     spacing = {}
     for key, action in _children(actions, "safety-mineral-spacing", "spacing-").items():
-        groups = _input_sets(action, MEDICATION_SETS)
+        groups = _input_sets(action, MEDICATION_SETS, _MEDICATION)
         if groups != (key,):
             raise KnowledgeError(f"PlanDefinition/{SAFETY_PLAN_ID} action spacing-{key}: input must be ValueSet {key}")
         spacing[key] = _indicator(action)
@@ -132,10 +156,17 @@ def build_safety(plan: dict[str, Any]) -> SafetyTables:
         if unknown or not found:
             raise KnowledgeError(f"PlanDefinition/{SAFETY_PLAN_ID} action checks-{nutrient}: unknown or no data-domain {unknown}")
         domains[nutrient] = found
+    levels = {level: _indicator(a) for level, a in _children(actions, "safety-hypercalcaemia", "calcium-level-").items()}
+    if set(levels) != set(CALCIUM_LEVELS):
+        raise KnowledgeError(f"PlanDefinition/{SAFETY_PLAN_ID}: calcium-level-<level> actions must be exactly {', '.join(CALCIUM_LEVELS)}")
+    calcium = _action(actions, "safety-hypercalcaemia")
     return SafetyTables(
+        severity=MappingProxyType({code: _indicator(_action(actions, code)) for code in RULE_SEVERITIES}),
         spacing=MappingProxyType(spacing),
-        calcium_conditions=_input_sets(_action(actions, "safety-hypercalcaemia"), CONDITION_SETS),
-        soy_endocrine_drugs=_input_sets(_action(actions, "safety-soy-endocrine"), MEDICATION_SETS),
+        calcium_conditions=_input_sets(calcium, CONDITION_SETS, "Condition"),
+        calcium_level_severity=MappingProxyType(levels),
+        high_calcium_drugs=_input_sets(calcium, MEDICATION_SETS, _MEDICATION),
+        soy_endocrine_drugs=_input_sets(_action(actions, "safety-soy-endocrine"), MEDICATION_SETS, _MEDICATION),
         vitd_band_severity=MappingProxyType(bands),
         check_domains=MappingProxyType(domains),
     )

@@ -37,6 +37,11 @@ def current_uses(ctx: RuleContext, *groups: str) -> list[MedicationUse]:
     return list(ctx.uses(groups))
 
 
+def rule_severity(ctx: RuleContext, code: str) -> Severity:
+    """The card indicator of a safety rule (its action in the safety PlanDefinition)."""
+    return Severity(ctx.knowledge.safety.severity[code])
+
+
 def _card(code: str, severity: Severity, summary: Line, facts: list[Line], advice: list[Line], **extra) -> Recommendation:
     return Recommendation(
         code=code,
@@ -62,7 +67,7 @@ def safety_k2_vka(ctx: RuleContext) -> list[Recommendation]:
     return [
         _card(
             "safety-k2-vka",
-            Severity.CRITICAL,
+            rule_severity(ctx, "safety-k2-vka"),
             Line("summary.safety-k2-vka"),
             [lines.medication_line("fact.taking-k2", k2), lines.medication_line("fact.taking-vka", vka)],
             [Line("advice.k2-vka")],
@@ -95,19 +100,20 @@ def safety_hypercalcaemia(ctx: RuleContext) -> list[Recommendation]:
     elif level:
         advice.append(Line("advice.hypercalcaemia.no-start"))
     if level:
-        for group in ("thiazide", "digoxin"):
+        for group in ctx.knowledge.safety.high_calcium_drugs:
             uses = current_uses(ctx, group)
             if uses:
                 facts.append(lines.medication_line(f"fact.taking-{group}", uses))
                 advice.append(Line(f"advice.{group}-high-calcium"))
     if level == "critical":
         advice.append(Line("advice.hypercalcaemia.critical", {"limit": ctx.param("calcium-critical-mmol")}))
-    severity = Severity.CRITICAL if level == "critical" else Severity.WARNING
+    tables = ctx.knowledge.safety
+    indicator = Severity(tables.calcium_level_severity[level]) if level else rule_severity(ctx, "safety-hypercalcaemia")
     if level:
         summary = Line(f"summary.safety-hypercalcaemia.{level}", {"mmol": round(value_of(ctx.calcium), 2)})
     else:
         summary = Line("summary.safety-hypercalcaemia.condition", {"condition": Line(f"condition.{found[0].kind}")})
-    return [_card("safety-hypercalcaemia", severity, summary, facts, advice)]
+    return [_card("safety-hypercalcaemia", indicator, summary, facts, advice)]
 
 
 def safety_mineral_spacing(ctx: RuleContext) -> list[Recommendation]:
@@ -121,11 +127,11 @@ def safety_mineral_spacing(ctx: RuleContext) -> list[Recommendation]:
     facts = [lines.medication_line("fact.taking-minerals", minerals)]
     facts += [lines.medication_line("fact.taking-interacting", uses, group=Line(f"group.{g}")) for g, uses in hits]
     advice = [Line(f"advice.spacing.{g}") for g, _ in hits]
-    severity = worst([Severity(spacing[g]) for g, _ in hits])
+    indicator = worst([Severity(spacing[g]) for g, _ in hits])
     summary = Line("summary.safety-mineral-spacing", {"group": Line(f"group.{hits[0][0]}")})
     if len(hits) > 1:
         summary = Line("summary.safety-mineral-spacing.many", {"count": len(hits)})
-    return [_card("safety-mineral-spacing", severity, summary, facts, advice)]
+    return [_card("safety-mineral-spacing", indicator, summary, facts, advice)]
 
 
 def safety_magnesium_kidney(ctx: RuleContext) -> list[Recommendation]:
@@ -147,7 +153,7 @@ def safety_magnesium_kidney(ctx: RuleContext) -> list[Recommendation]:
     else:
         summary = Line(f"summary.safety-magnesium-kidney.ckd{taken}")
     advice = [Line("advice.magnesium-kidney" if magnesium else "advice.magnesium-kidney.not-proposed")]
-    return [_card("safety-magnesium-kidney", Severity.WARNING, summary, facts, advice)]
+    return [_card("safety-magnesium-kidney", rule_severity(ctx, "safety-magnesium-kidney"), summary, facts, advice)]
 
 
 def safety_soy_endocrine(ctx: RuleContext) -> list[Recommendation]:
@@ -161,7 +167,7 @@ def safety_soy_endocrine(ctx: RuleContext) -> list[Recommendation]:
     if drugs:
         facts.append(lines.medication_line("fact.taking-endocrine", drugs))
     facts += [condition_line(c) for c in found]
-    return [_card("safety-soy-endocrine", Severity.WARNING, Line("summary.safety-soy-endocrine"), facts, [Line("advice.soy-endocrine")])]
+    return [_card("safety-soy-endocrine", rule_severity(ctx, "safety-soy-endocrine"), Line("summary.safety-soy-endocrine"), facts, [Line("advice.soy-endocrine")])]
 
 
 def safety_soy_levothyroxine(ctx: RuleContext) -> list[Recommendation]:
@@ -169,7 +175,7 @@ def safety_soy_levothyroxine(ctx: RuleContext) -> list[Recommendation]:
     if not (soy and thyroid):
         return []
     facts = [lines.medication_line("fact.taking-soy", soy), lines.medication_line("fact.taking-levothyroxine", thyroid)]
-    return [_card("safety-soy-levothyroxine", Severity.INFO, Line("summary.safety-soy-levothyroxine"), facts, [Line("advice.soy-levothyroxine")])]
+    return [_card("safety-soy-levothyroxine", rule_severity(ctx, "safety-soy-levothyroxine"), Line("summary.safety-soy-levothyroxine"), facts, [Line("advice.soy-levothyroxine")])]
 
 
 def safety_ipriflavone(ctx: RuleContext) -> list[Recommendation]:
@@ -188,7 +194,7 @@ def safety_ipriflavone(ctx: RuleContext) -> list[Recommendation]:
         facts += [condition_line(c) for c in immune]
         advice.append(Line("advice.ipriflavone-immunosuppression"))
     key = "summary.safety-ipriflavone.theophylline" if theophylline else "summary.safety-ipriflavone"
-    return [_card("safety-ipriflavone", Severity.WARNING, Line(key), facts, advice)]
+    return [_card("safety-ipriflavone", rule_severity(ctx, "safety-ipriflavone"), Line(key), facts, advice)]
 
 
 def safety_active_vitd(ctx: RuleContext) -> list[Recommendation]:
@@ -197,7 +203,7 @@ def safety_active_vitd(ctx: RuleContext) -> list[Recommendation]:
     if not (plain and active):
         return []
     facts = [lines.medication_line("fact.taking-vitd", plain), lines.medication_line("fact.taking-active-vitd", active)]
-    return [_card("safety-active-vitd", Severity.WARNING, Line("summary.safety-active-vitd"), facts, [Line("advice.active-vitd")])]
+    return [_card("safety-active-vitd", rule_severity(ctx, "safety-active-vitd"), Line("summary.safety-active-vitd"), facts, [Line("advice.active-vitd")])]
 
 
 SAFETY_RULES = (
@@ -294,7 +300,7 @@ def proposal_notes(ctx: RuleContext, proposed: set[str], taken: frozenset[str] =
         kidney += [condition_line(c) for c in conditions(ctx, "ckd-severe")]
         if kidney:  # terminology 3.2: eGFR < 30 -> calcium + vitamin D with caution (a note, not withheld)
             notes.append(Line("advice.kidney-calcium-vitd", {"facts": kidney}))
-        for group in ("thiazide", "digoxin"):
+        for group in ctx.knowledge.safety.high_calcium_drugs:
             uses = current_uses(ctx, group)
             if uses:
                 notes.append(lines.medication_line(f"advice.{group}-note", uses))

@@ -34,6 +34,17 @@ def test_safety_tables(knowledge):
     assert list(safety.spacing) == ["levothyroxine", "bisphosphonate-oral", "tetracycline", "fluoroquinolone",
                                     "integrase-inhibitor", "eltrombopag", "oral-iron"]  # card order
     assert safety.calcium_conditions == ("hypercalcaemia", "hyperparathyroidism", "kidney-stones", "sarcoidosis")
+    assert dict(safety.calcium_level_severity) == {"high": "warning", "critical": "critical"}
+    assert safety.high_calcium_drugs == ("thiazide", "digoxin")
+    assert dict(safety.severity) == {
+        "safety-k2-vka": "critical",
+        "safety-hypercalcaemia": "warning",  # a calcium-related condition without a high calcium
+        "safety-magnesium-kidney": "warning",
+        "safety-soy-endocrine": "warning",
+        "safety-soy-levothyroxine": "info",
+        "safety-ipriflavone": "warning",
+        "safety-active-vitd": "warning",
+    }
     assert safety.soy_endocrine_drugs == ("tamoxifen", "aromatase-inhibitor")
     assert dict(safety.check_domains) == {
         "calcium": ("medications", "conditions", "calcium"),
@@ -77,8 +88,12 @@ def test_vitamin_d_iu_factor_comes_from_the_parameters(knowledge):
     assert knowledge.nutrients["calcium"].iu_per_ug is None
 
 
+def _action(data: dict[str, Any], action_id: str) -> dict[str, Any]:
+    return next(a for a in data["action"] if a["id"] == action_id)
+
+
 def _spacing(data: dict[str, Any]) -> dict[str, Any]:
-    return next(a for a in data["action"] if a["id"] == "safety-mineral-spacing")
+    return _action(data, "safety-mineral-spacing")
 
 
 @pytest.mark.parametrize(
@@ -89,6 +104,12 @@ def _spacing(data: dict[str, Any]) -> dict[str, Any]:
         (SAFETY, lambda d: _spacing(d)["action"][0]["input"][0]["codeFilter"][0].update(valueSet="https://example.org/ValueSet/x"),
          "action spacing-levothyroxine: unknown value set"),
         (SAFETY, lambda d: _spacing(d)["action"][0].pop("extension"), "spacing-levothyroxine: needs one card-indicator"),
+        (SAFETY, lambda d: _action(d, "safety-k2-vka").pop("extension"), "action safety-k2-vka: needs one card-indicator"),
+        (SAFETY, lambda d: _action(d, "safety-hypercalcaemia")["action"].pop(), "calcium-level-<level> actions must be exactly"),
+        (SAFETY, lambda d: [i.update(type="MedicationStatement") for i in _action(d, "safety-hypercalcaemia")["input"]],
+         "action safety-hypercalcaemia: needs an input Condition value set"),
+        (SAFETY, lambda d: _action(d, "safety-hypercalcaemia")["input"][-1].update(type="Observation"),
+         "action safety-hypercalcaemia: input type Observation (Condition or MedicationStatement)"),
         (SAFETY, lambda d: next(a for a in d["action"] if a["id"] == "vitd-status")["action"].pop(),
          "vitd-band-<band> actions must be exactly"),
         (SAFETY, lambda d: next(a for a in d["action"] if a["id"] == "safety-checks")["action"][0]["extension"][0].update(valueCode="labs"),
