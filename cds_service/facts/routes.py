@@ -11,6 +11,7 @@ from typing import Iterable
 from cds_service.facts.values import codings, concept_texts
 from cds_service.knowledge.tables import RouteMap
 
+
 def route_from_concept(concept: object, routes: RouteMap) -> str | None:
     """A ``Dosage.route`` CodeableConcept as a short route name."""
     for system, code, _ in codings(concept):
