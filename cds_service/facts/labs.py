@@ -29,6 +29,7 @@ from cds_service.knowledge import units
 from cds_service.knowledge.model import UCUM
 
 _G_PER_DL = units.concentration_factor("g/dL", "g/L")
+_NMOL_PER_PMOL = units.concentration_factor("pmol/L", "nmol/L")
 COUNTED_STATUS = frozenset({"final", "amended", "corrected"})
 
 # unit (lower-cased, spaces removed) -> (factor to the rule unit, unit flagged)
@@ -143,7 +144,7 @@ def _newest_first(readings: list) -> list:
 
 def vitamin_d(resources: list[dict], index: Index, rules: LabRules) -> list[LabResult]:
     """Counted 25(OH)D results in nmol/L, newest first."""
-    factors = {"nmol": 1.0, "ngml": rules.ngml_to_nmol, "pmol": units.concentration_factor("pmol/L", "nmol/L")}
+    factors = {"nmol": 1.0, "ngml": rules.ngml_to_nmol, "pmol": _NMOL_PER_PMOL}
     out = []
     for resource in resources:
         if _tests(resource, index, ("lab-25ohd",)) is None:
