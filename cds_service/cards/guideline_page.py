@@ -15,6 +15,7 @@ from html import escape
 from babel.numbers import format_decimal
 
 from cds_service.cards.i18n import Catalogue
+from cds_service.knowledge import units
 from cds_service.knowledge.model import Knowledge
 from cds_service.rules import lines
 from cds_service.rules.model import Line
@@ -42,7 +43,7 @@ def render_page(knowledge: Knowledge, cat: Catalogue) -> str:
         *_doses(knowledge, cat, t),
         f'<h2 id="attention">{t("page.h.attention")}</h2>',
         _list([t("page.together"), t("page.soy", age=knowledge.param("soy-age-proxy")),
-               t("page.vitd-check", weeks=int(knowledge.param("vitd-check-after-days")) // 7, **_target(knowledge)),
+               t("page.vitd-check", weeks=units.whole_weeks(int(knowledge.param("vitd-check-after-days"))), **_target(knowledge)),
                t("page.protein"), t("page.interactions")]),
         f'<h2 id="notes">{t("page.h.notes")}</h2>',
         _list([t("page.calcium-diet", amount=lines.guideline_amount(knowledge.nutrients["calcium"])),

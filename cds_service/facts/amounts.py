@@ -20,14 +20,14 @@ from cds_service.facts.dosage import Amount as Daily
 from cds_service.facts.model import Amount
 from cds_service.facts.products import Product, elemental_strength, name_strengths, salt_weight
 from cds_service.facts.values import MAX_QUANTITY, in_range
+from cds_service.knowledge import units
 from cds_service.knowledge.model import NUTRIENTS
 
 NUTRIENT_IDS = frozenset(NUTRIENTS)
 _MINERALS = frozenset({"calcium", "magnesium"})
-_IU_PER_UG = 40.0
 
 
-def to_nutrient(amount: Daily, nutrient: str | None) -> Amount | None:
+def to_nutrient(amount: Daily, nutrient: str | None, iu_per_ug: float) -> Amount | None:
     """A daily (value, kind) in the fixed unit of ``nutrient`` (ug for vitamin D, else mg).
 
     None when the kind does not convert, or the value (a product of strengths, counts and
@@ -38,14 +38,14 @@ def to_nutrient(amount: Daily, nutrient: str | None) -> Amount | None:
         return None
     if nutrient == "vitamin-d":
         if kind == "iu":
-            return Amount(round(value / _IU_PER_UG, 4), "ug")
+            return Amount(round(value / iu_per_ug, 4), "ug")
         if kind == "mg":
-            return Amount(round(value * 1000, 4), "ug")
+            return Amount(round(value * units.UG_PER_MG, 4), "ug")
         return None
     return Amount(round(value, 4), "mg") if kind == "mg" else None
 
 
-def amounts(product: Product, daily: Daily | None) -> tuple[Amount | None, dict[str, Amount]]:
+def amounts(product: Product, daily: Daily | None, iu_per_ug: float) -> tuple[Amount | None, dict[str, Amount]]:
     """``(the product's daily dose, daily amount per nutrient)`` for one record."""
     if daily is None:
         return None, {}
@@ -54,12 +54,12 @@ def amounts(product: Product, daily: Daily | None) -> tuple[Amount | None, dict[
     value, kind = daily
     if kind in ("mg", "iu"):
         if single is not None:
-            amount = to_nutrient(daily, single)
+            amount = to_nutrient(daily, single, iu_per_ug)
             return amount, ({single: amount} if amount else {})
         if present and kind == "iu" and "vitamin-d" in present:
-            vitamin_d = to_nutrient(daily, "vitamin-d")
+            vitamin_d = to_nutrient(daily, "vitamin-d", iu_per_ug)
             return None, ({"vitamin-d": vitamin_d} if vitamin_d else {})
-        return (to_nutrient(daily, None) if not present else None), {}
+        return (to_nutrient(daily, None, iu_per_ug) if not present else None), {}
     # a count or a volume: ingredient strengths, else the strength in the product name
     nutrients: dict[str, Amount] = {}
     masses: list[Daily] = []
@@ -74,20 +74,20 @@ def amounts(product: Product, daily: Daily | None) -> tuple[Amount | None, dict[
             continue
         if nutrient in _MINERALS and salt_weight(ing.texts):
             continue
-        amount = to_nutrient(per_day, nutrient)
+        amount = to_nutrient(per_day, nutrient, iu_per_ug)
         if amount is not None:
             previous = nutrients.get(nutrient)
             nutrients[nutrient] = Amount(amount.value + previous.value, amount.unit) if previous else amount
     if masses:
-        product_dose = to_nutrient(masses[0], single) if len(masses) == 1 else None
+        product_dose = to_nutrient(masses[0], single, iu_per_ug) if len(masses) == 1 else None
         return product_dose, nutrients
     if kind != "count":
         return None, nutrients
-    return _from_name(product, value, present, single)
+    return _from_name(product, value, present, single, iu_per_ug)
 
 
 def _from_name(
-    product: Product, count: float, present: frozenset[str], single: str | None
+    product: Product, count: float, present: frozenset[str], single: str | None, iu_per_ug: float
 ) -> tuple[Amount | None, dict[str, Amount]]:
     strengths = name_strengths(product.texts)
     if single in _MINERALS:
@@ -99,10 +99,10 @@ def _from_name(
     if len(present) > 1:
         ius = [s for s in strengths if s[1] == "iu"]
         if "vitamin-d" in present and len(ius) == 1:
-            vitamin_d = to_nutrient((count * ius[0][0], "iu"), "vitamin-d")
+            vitamin_d = to_nutrient((count * ius[0][0], "iu"), "vitamin-d", iu_per_ug)
             return None, ({"vitamin-d": vitamin_d} if vitamin_d else {})
         return None, {}
     if len(strengths) != 1:
         return None, {}
-    amount = to_nutrient((count * strengths[0][0], strengths[0][1]), single)
+    amount = to_nutrient((count * strengths[0][0], strengths[0][1]), single, iu_per_ug)
     return amount, ({single: amount} if single and amount else {})

@@ -21,6 +21,7 @@ from cds_service.facts.model import Domain, PatientFacts, Sex
 from cds_service.facts.orders import lab_orders
 from cds_service.facts.patient import age_on, birth_date, deceased, sex
 from cds_service.fhir.data import ResolvedData
+from cds_service.knowledge import units
 from cds_service.knowledge.model import CONDITION_SETS, LAB_SETS, MEDICATION_SETS, Knowledge
 
 KEY_DOMAINS: dict[str, Domain] = {
@@ -56,7 +57,7 @@ def _prepare(k: Knowledge) -> Prepared:
         medications=Index(k, MEDICATION_SETS),
         labs=Index(k, LAB_SETS),
         fractures=FractureRules(p("fragility-fracture-age"), p("recent-fracture-months")),
-        meds=MedicationRules(p("supplement-recent-dispense-days")),
+        meds=MedicationRules(p("supplement-recent-dispense-days"), k.routes, p("vitd-iu-per-ug")),
         gc=GcRules(
             long_term_days=p("gc-long-term-days"),
             lookback_days=p("gc-lookback-days"),
@@ -166,7 +167,7 @@ def build_facts(
         records, cond.steroid_status, any(s.kind == "adrenal-insufficiency" for s in safety), prep.gc, today
     )
 
-    since = today - timedelta(days=round(prep.lab.current_months * 30.4375))
+    since = today - timedelta(days=round(units.months_to_days(prep.lab.current_months)))
     vitamin_d = labs.vitamin_d(_resources(data, "vitaminD", bad), prep.labs, prep.lab)
     calcium = labs.calcium(_resources(data, "calcium", bad), prep.labs, prep.lab, since)
     egfr = labs.egfr(_resources(data, "kidney", bad), prep.labs, since)

@@ -31,6 +31,7 @@ from cds_service.facts.values import (
     source,
     text,
 )
+from cds_service.knowledge import units
 
 _RISK_FACTORS: dict[str, IndicationKind] = {
     "osteoporosis": IndicationKind.OSTEOPOROSIS,
@@ -103,7 +104,7 @@ def _onset(resource: dict, born: date | None) -> date | None:
             return day
     years = number(as_dict(resource.get("onsetAge")).get("value"))
     if born is not None and years is not None and 0 <= years < 150:
-        return born + timedelta(days=round(years * 365.25))
+        return born + timedelta(days=round(units.years_to_days(years)))
     return None
 
 
@@ -132,7 +133,7 @@ def condition_facts(
 ) -> ConditionFacts:
     """Indications, safety conditions and pregnancy/breastfeeding from Conditions and Procedures."""
     out = ConditionFacts()
-    recent_from = today - timedelta(days=round(rules.recent_months * 30.4375))
+    recent_from = today - timedelta(days=round(units.months_to_days(rules.recent_months)))
     for resource in conditions:
         try:
             _condition(resource, index, rules, born, today, recent_from, out)

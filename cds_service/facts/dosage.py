@@ -24,13 +24,11 @@ from cds_service.facts.values import (
     text,
     unit_days,
 )
+from cds_service.knowledge import units
+from cds_service.knowledge.model import UCUM
 
-UCUM = "http://unitsofmeasure.org"
 Amount = tuple[float, str]
 
-_MASS_MG = {"g": 1000.0, "mg": 1.0, "ug": 0.001, "mcg": 0.001, "µg": 0.001, "μg": 0.001,
-            "microgram": 0.001, "micrograms": 0.001, "microgrammen": 0.001, "gram": 1000.0,
-            "milligram": 1.0, "milligrams": 1.0, "ng": 1e-6}
 _IU = {"[iu]", "iu", "ie", "i.e.", "i.u.", "[iu]/1", "internationale eenheden", "international units"}
 _ML = {"ml", "milliliter", "millilitre"}
 _COUNT_UNIT = re.compile(
@@ -41,9 +39,7 @@ _COUNT_UNIT = re.compile(
 )
 
 # timing.code (v3 GTSAbbreviation) -> administrations per day
-_TIMING_CODES = {"QD": 1.0, "AM": 1.0, "PM": 1.0, "BED": 1.0, "BID": 2.0, "TID": 3.0,
-                 "QID": 4.0, "QOD": 0.5, "Q4H": 6.0, "Q6H": 4.0, "Q8H": 3.0, "Q12H": 2.0,
-                 "WK": 1 / 7, "MO": 1 / 30.4375}
+_TIMING_CODES = units.TIMING_CODES_PER_DAY
 
 
 def unit_kind(quantity: Any) -> tuple[float, str] | None:
@@ -71,8 +67,8 @@ def unit_kind(quantity: Any) -> tuple[float, str] | None:
 
 def _unit_text_kind(raw: str) -> tuple[float, str] | None:
     key = raw.strip().lower()
-    if key in _MASS_MG:
-        return _MASS_MG[key], "mg"
+    if (to_mg := units.mass_factor(key, "mg")) is not None:
+        return to_mg, "mg"
     if key in _IU:
         return 1.0, "iu"
     if key in _ML:
@@ -115,7 +111,7 @@ def per_day(timing: Any) -> float | None:
     times = len(as_list(repeat.get("timeOfDay"))) or len(as_list(repeat.get("when")))
     weekdays = len(as_list(repeat.get("dayOfWeek")))
     if weekdays:
-        return (frequency or times or 1.0) * min(weekdays, 7) / 7
+        return (frequency or times or 1.0) * min(weekdays, units.DAYS_PER_WEEK) / units.DAYS_PER_WEEK
     if times and frequency is None:
         return float(times)
     for _, code, _ in codings(timing.get("code")):
@@ -192,8 +188,8 @@ def single_daily(dosage: dict) -> Amount | None:
 _NUM = r"(\d{1,3}(?:\.\d{3})+|\d+(?:[.,]\d+)?)"
 _WORDS = {"een": 1, "eens": 1, "once": 1, "twee": 2, "twice": 2, "drie": 3, "three": 3,
           "vier": 4, "four": 4}
-_PERIOD = {"dag": 1.0, "day": 1.0, "daags": 1.0, "daily": 1.0, "week": 7.0, "maand": 30.4375,
-           "month": 30.4375}
+_PERIOD = {"dag": units.DAYS["d"], "day": units.DAYS["d"], "daags": units.DAYS["d"], "daily": units.DAYS["d"],
+           "week": units.DAYS["wk"], "maand": units.DAYS["mo"], "month": units.DAYS["mo"]}
 _FREQ = [
     re.compile(rf"{_NUM}\s*(?:x|maal|keer|times)\s*(?:per|a|/|p\.?|in de)?\s*(dag|daags|day|week|maand|month)"),
     re.compile(r"\b(eens|een|twee|drie|vier)\s*maal\s*(?:per\s*)?(dag|daags|week|maand)"),
@@ -203,8 +199,8 @@ _FREQ = [
 _DD = re.compile(rf"\b{_NUM}\s*dd\b(?:\s*{_NUM}(?!\s*(?:mg|g|ie|iu|ug|mcg|µg|microgram)))?")
 _ONCE_PER = [
     (re.compile(r"(per dag|dagelijks|daily|/\s*dag|p\.d\.|a day|per day|daags|each day)"), 1.0),
-    (re.compile(r"(per week|wekelijks|weekly|/\s*week|a week)"), 1 / 7),
-    (re.compile(r"(per maand|maandelijks|monthly|/\s*maand|a month)"), 1 / 30.4375),
+    (re.compile(r"(per week|wekelijks|weekly|/\s*week|a week)"), 1 / units.DAYS["wk"]),
+    (re.compile(r"(per maand|maandelijks|monthly|/\s*maand|a month)"), 1 / units.DAYS["mo"]),
 ]
 _MASS = re.compile(rf"{_NUM}\s*(ie|iu|µg|μg|mcg|ug|microgram(?:men)?|mg|milligram|g|gram|ml)\b")
 _COUNT = re.compile(

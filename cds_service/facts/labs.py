@@ -25,8 +25,11 @@ from typing import Iterable
 from cds_service.facts.match import Index
 from cds_service.facts.model import LabResult
 from cds_service.facts.values import as_dict, codings, concept_display, concept_texts, number, parse_datetime, source, text
+from cds_service.knowledge import units
+from cds_service.knowledge.model import UCUM
 
-UCUM = "http://unitsofmeasure.org"
+_G_PER_DL = units.concentration_factor("g/dL", "g/L")
+_NMOL_PER_PMOL = units.concentration_factor("pmol/L", "nmol/L")
 COUNTED_STATUS = frozenset({"final", "amended", "corrected"})
 
 # unit (lower-cased, spaces removed) -> (factor to the rule unit, unit flagged)
@@ -141,7 +144,7 @@ def _newest_first(readings: list) -> list:
 
 def vitamin_d(resources: list[dict], index: Index, rules: LabRules) -> list[LabResult]:
     """Counted 25(OH)D results in nmol/L, newest first."""
-    factors = {"nmol": 1.0, "ngml": rules.ngml_to_nmol, "pmol": 0.001}
+    factors = {"nmol": 1.0, "ngml": rules.ngml_to_nmol, "pmol": _NMOL_PER_PMOL}
     out = []
     for resource in resources:
         if _tests(resource, index, ("lab-25ohd",)) is None:
@@ -172,7 +175,7 @@ def calcium(resources: list[dict], index: Index, rules: LabRules, since: date) -
         if test == "lab-albumin":
             r = _read(resource, test, _ALBUMIN, _ALBUMIN)
             if r.problem is None and r.value is not None and r.when is not None:
-                grams = r.value * (10.0 if r.scale == "gdl" else 1.0)
+                grams = r.value * (_G_PER_DL if r.scale == "gdl" else 1.0)
                 if rules.albumin_min <= grams <= rules.albumin_max:
                     albumins.append((r.when, grams))
         elif test is not None:

@@ -28,7 +28,7 @@ from cds_service.facts.dosage import dosage_daily, quantity_amount
 from cds_service.facts.match import Index
 from cds_service.facts.model import MedicationUse
 from cds_service.facts.products import Product, product_of
-from cds_service.facts.routes import SYSTEMIC, route_from_concept, route_from_texts
+from cds_service.facts.routes import route_from_concept, route_from_texts
 from cds_service.facts.values import (
     MAX_DAYS,
     MAX_QUANTITY,
@@ -45,6 +45,7 @@ from cds_service.facts.values import (
     source,
     text,
 )
+from cds_service.knowledge.tables import RouteMap
 
 GC = "glucocorticoid-systemic"
 _REQUEST_CURRENT = frozenset({"active", "on-hold"})
@@ -70,6 +71,8 @@ class MedRecord:
 @dataclass(frozen=True, slots=True)
 class MedicationRules:
     recent_dispense_days: float
+    routes: RouteMap  # Knowledge.routes (ConceptMap route-category)
+    vitd_iu_per_ug: float  # Parameters vitd-iu-per-ug
 
 
 def _first_repeat(dosages: object) -> dict:
@@ -80,12 +83,12 @@ def _first_repeat(dosages: object) -> dict:
     return {}
 
 
-def _route(dosages: object, product: Product) -> str | None:
+def _route(dosages: object, product: Product, routes: RouteMap) -> str | None:
     for dosage in as_list(dosages):
-        route = route_from_concept(as_dict(dosage).get("route"))
+        route = route_from_concept(as_dict(dosage).get("route"), routes)
         if route:
             return route
-    return route_from_texts(product.form_texts + product.texts)
+    return route_from_texts(product.form_texts + product.texts, routes)
 
 
 def _units_per_day(resource: dict) -> Daily | None:
@@ -150,9 +153,9 @@ def record_from(
     product = product_of(resource, medications, index)
     if product is None or not product.groups:
         return None
-    route = _route(dosages, product)
+    route = _route(dosages, product, rules.routes)
     groups = product.groups
-    if GC in groups and route is not None and route not in SYSTEMIC:
+    if GC in groups and route is not None and route not in rules.routes.systemic:
         groups = groups - {GC}
     if not groups:
         return None
@@ -161,7 +164,7 @@ def record_from(
         daily = _units_per_day(resource)
 
     start, end, exposure_end, planned, active = _timeline(kind, status, resource, dosages, daily, rules, today, draft)
-    daily_dose, nutrients = amounts(product, daily)
+    daily_dose, nutrients = amounts(product, daily, rules.vitd_iu_per_ug)
     use = MedicationUse(
         groups=groups,
         source=source(resource, product.display, start),

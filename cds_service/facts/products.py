@@ -16,6 +16,7 @@ from typing import Mapping
 from cds_service.facts.dosage import Amount, quantity_amount
 from cds_service.facts.match import Index
 from cds_service.facts.values import as_dict, as_list, codings, concept_texts, text
+from cds_service.knowledge import units
 from cds_service.knowledge.model import fold
 
 
@@ -120,7 +121,15 @@ def _ingredient(item: dict, index: Index) -> Ingredient:
 _NAME_STRENGTH = re.compile(
     r"(\d{1,3}(?:\.\d{3})+|\d+(?:[.,]\d+)?)\s*(ie|iu|µg|μg|mcg|ug|microgram|mg|g)\b"
 )
-_TO_MG = {"g": 1000.0, "mg": 1.0, "µg": 0.001, "μg": 0.001, "mcg": 0.001, "ug": 0.001, "microgram": 0.001}
+
+
+def _to_mg(unit: str) -> float:
+    factor = units.mass_factor(unit, "mg")
+    if factor is None:  # the pattern above only matches mass units (and IU, handled apart)
+        raise ValueError(unit)
+    return factor
+
+
 # Mineral salts: a strength stated for the salt is not the elemental amount (decision: unknown).
 _SALT = re.compile(
     r"(carbona|citra|lacta|glucona|oxide|oxyde|aspart|sulfa|chlorid|fosfa|phospha|pidola|glycera|"
@@ -145,7 +154,7 @@ def name_strengths(names: tuple[str, ...]) -> list[Amount]:
                 if unit in ("ie", "iu"):
                     out.append((_number(value), "iu"))
                 else:
-                    out.append((_number(value) * _TO_MG[unit], "mg"))
+                    out.append((_number(value) * _to_mg(unit), "mg"))
             return out
     return []
 
@@ -167,5 +176,5 @@ def elemental_strength(names: tuple[str, ...]) -> Amount | None:
             found = _NAME_STRENGTH.findall(folded.rsplit("=", 1)[1])
             if found and found[0][1] not in ("ie", "iu"):
                 value, unit = found[0]
-                return _number(value) * _TO_MG[unit], "mg"
+                return _number(value) * _to_mg(unit), "mg"
     return None

@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from cds_service.facts.model import Source
+from cds_service.knowledge import units
 
 _DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
 # Years a clinical date can plausibly have. Outside them a date is unknown: the rules add weeks and
@@ -60,8 +61,8 @@ def as_list(value: Any) -> list:
 
 # Plausibility bounds for values arithmetic touches; outside them a value is unknown, never guessed.
 MAX_QUANTITY = 1e9  # largest dose, strength, count or daily amount read (mg, IU, mL, units; per day)
-MAX_DAYS = 36_525.0  # longest duration or supply read: 100 years
-MIN_PERIOD_DAYS = 1 / 86_400  # shortest dosing period: one second
+MAX_DAYS = 100 * units.DAYS_PER_YEAR  # longest duration or supply read: 100 years
+MIN_PERIOD_DAYS = units.DAYS["s"]  # shortest dosing period: one second
 
 
 def number(value: Any) -> float | None:
@@ -132,15 +133,7 @@ def period(value: Any) -> tuple[date | None, date | None]:
     return parse_date(value.get("start")), parse_date(value.get("end"))
 
 
-_DAYS_PER_UNIT = {
-    "s": 1 / 86400,
-    "min": 1 / 1440,
-    "h": 1 / 24,
-    "d": 1.0,
-    "wk": 7.0,
-    "mo": 30.4375,  # UCUM mean Julian month
-    "a": 365.25,
-}
+_DAYS_PER_UNIT = units.DAYS
 _DURATION_ALIASES = {
     "second": "s", "seconds": "s", "minute": "min", "minutes": "min", "hour": "h", "hours": "h",
     "day": "d", "days": "d", "dag": "d", "dagen": "d", "week": "wk", "weeks": "wk", "weken": "wk",

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
+from cds_service.knowledge import units
 from cds_service.knowledge.errors import KnowledgeError
 from cds_service.knowledge.model import UCUM, Coding, LabOrderTemplate, Nutrient, Quantity
 from cds_service.knowledge.urls import (
@@ -22,7 +23,7 @@ from cds_service.knowledge.urls import (
     EXT_REQUEST_CATEGORY,
 )
 
-_PERIOD_DAYS = {"d": 1.0, "wk": 7.0}
+_PERIOD_DAYS = {unit: units.DAYS[unit] for unit in ("d", "wk")}
 
 
 def codings(concept: dict[str, Any] | None) -> tuple[Coding, ...]:

@@ -9,6 +9,7 @@ service must not start on incomplete knowledge.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -29,12 +30,15 @@ from cds_service.knowledge.model import (
     SuppressingReason,
 )
 from cds_service.knowledge.parameters import build_parameters
+from cds_service.knowledge.tables import build_routes, build_safety
 from cds_service.knowledge.urls import (
     LAB_ORDERS,
     OVERRIDE_CS_ID,
     PARAMETERS_ID,
     PLAN_DEFINITION_ID,
     RECOMMENDATION_CS_ID,
+    ROUTE_MAP_ID,
+    SAFETY_PLAN_ID,
     SUPPRESS_DAYS_PARAMETER,
 )
 from cds_service.knowledge.validate import validate_resources
@@ -136,7 +140,9 @@ def _check_plan(plan: dict[str, Any], resources: Resources, system: str, recs: d
             raise KnowledgeError(f"PlanDefinition action {action.get('id')}: unresolved {target}")
 
 
-def _nutrients(resources: Resources, plan: dict[str, Any]) -> dict[str, Nutrient]:
+def _nutrients(resources: Resources, plan: dict[str, Any], parameters: Any) -> dict[str, Nutrient]:
+    """Each nutrient from its ActivityDefinition and plan action; vitamin D also carries the
+    IU-per-microgram factor (Parameters ``vitd-iu-per-ug``) its doses are printed with."""
     by_canonical = {a["definitionCanonical"]: a for a in walk_actions(plan.get("action")) if a.get("definitionCanonical")}
     nutrients = {}
     for nutrient_id in NUTRIENTS:
@@ -144,7 +150,10 @@ def _nutrients(resources: Resources, plan: dict[str, Any]) -> dict[str, Nutrient
         action = by_canonical.get(definition["url"])
         if action is None:
             raise KnowledgeError(f"PlanDefinition/{PLAN_DEFINITION_ID}: no action for {definition['url']}")
-        nutrients[nutrient_id] = build_nutrient(nutrient_id, definition, action)
+        nutrient = build_nutrient(nutrient_id, definition, action)
+        if nutrient_id == "vitamin-d":
+            nutrient = replace(nutrient, iu_per_ug=float(parameters["vitd-iu-per-ug"]))
+        nutrients[nutrient_id] = nutrient
     return nutrients
 
 
@@ -190,6 +199,8 @@ def load_knowledge(directory: Path | None = None) -> Knowledge:
     if not isinstance(version, str) or not version:
         raise KnowledgeError(f"PlanDefinition/{PLAN_DEFINITION_ID}: needs a version")
     _check_plan(plan, resources, system, recs)
+    safety_plan = _get(resources, "PlanDefinition", SAFETY_PLAN_ID)
+    _check_plan(safety_plan, resources, system, recs)
     title, url = _guideline(plan)
     lab_orders = _lab_orders(resources, value_sets)
     parameters = build_parameters(_get(resources, "Parameters", PARAMETERS_ID))
@@ -199,11 +210,13 @@ def load_knowledge(directory: Path | None = None) -> Knowledge:
         guideline_title=title,
         guideline_url=url,
         value_sets=MappingProxyType(value_sets),
-        nutrients=MappingProxyType(_nutrients(resources, plan)),
+        nutrients=MappingProxyType(_nutrients(resources, plan, parameters)),
         parameters=parameters,
         lab_order=lab_orders["lab-25ohd"],
         lab_orders=MappingProxyType(lab_orders),
         recommendation_system=system,
+        safety=build_safety(safety_plan),
+        routes=build_routes(_get(resources, "ConceptMap", ROUTE_MAP_ID), _get(resources, "CodeSystem", ROUTE_MAP_ID)),
         recommendations=MappingProxyType(recs),
         glucocorticoids=build_glucocorticoids(_get(resources, "ValueSet", "glucocorticoid-systemic")),
         references=MappingProxyType(_references(plan)),

@@ -18,7 +18,10 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
+
+if TYPE_CHECKING:  # pragma: no cover
+    from cds_service.knowledge.tables import RouteMap, SafetyTables
 
 # --- code systems -------------------------------------------------------------------------
 SNOMED = "http://snomed.info/sct"
@@ -101,6 +104,11 @@ LAB_SETS: tuple[str, ...] = (
 
 VALUE_SETS: tuple[str, ...] = CONDITION_SETS + MEDICATION_SETS + LAB_SETS
 
+# Data domains (``facts.model.Domain`` values) a nutrient's safety checks may need.
+DATA_DOMAINS: tuple[str, ...] = ("patient", "conditions", "procedures", "medications", "vitamin-d", "calcium", "kidney", "lab-orders")
+# 25(OH)D bands (``rules.labs.VitdBand`` values), lowest first.
+VITD_BANDS: tuple[str, ...] = ("indeterminate", "severe", "deficient", "below-target", "on-target", "above-target", "high", "toxic")
+
 NUTRIENTS: tuple[str, ...] = (
     "calcium",
     "magnesium",
@@ -137,6 +145,7 @@ PARAMETERS: Mapping[str, str] = MappingProxyType(
         "vitd-plausible-min-nmol": "nmol/L",
         "vitd-plausible-max-nmol": "nmol/L",
         "vitd-ngml-to-nmol": "factor",
+        "vitd-iu-per-ug": "international units of vitamin D (cholecalciferol) per microgram",
         "vitd-current-months": "months; an older result is history",
         "vitd-check-after-days": "days after start / dose change",
         "vitd-check-window-days": "days; length of the proposed lab order's occurrence window",
@@ -240,6 +249,7 @@ class Nutrient:
     plan_action: str  # PlanDefinition.action.id
     proposable: bool = True  # False for ipriflavone (information only)
     dose_text: str | None = None  # the dose as the guideline prints it (Dosage.text, Dutch)
+    iu_per_ug: float | None = None  # international units per microgram (vitamin D: Parameters vitd-iu-per-ug)
 
 
 @dataclass(frozen=True, slots=True)
@@ -299,6 +309,8 @@ class Knowledge:
     parameters: Mapping[str, float | Quantity]
     lab_order: LabOrderTemplate  # the 25(OH)D check (``lab_orders["lab-25ohd"]``)
     recommendation_system: str
+    safety: SafetyTables  # PlanDefinition bone-health-safety: interaction, severity and band tables
+    routes: RouteMap  # ConceptMap route-category
     recommendations: Mapping[str, RecommendationCode] = field(default_factory=dict)
     glucocorticoids: tuple[GlucocorticoidIngredient, ...] = ()  # prednisolone equivalence per ingredient
     lab_orders: Mapping[str, LabOrderTemplate] = field(default_factory=dict)  # lab id -> order template

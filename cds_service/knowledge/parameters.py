@@ -37,6 +37,7 @@ EXPECTED_UNITS: Mapping[str, str] = MappingProxyType(
         "vitd-plausible-min-nmol": "nmol/L",
         "vitd-plausible-max-nmol": "nmol/L",
         "vitd-ngml-to-nmol": NUMBER,
+        "vitd-iu-per-ug": NUMBER,
         "vitd-current-months": "mo",
         "vitd-check-after-days": "d",
         "vitd-check-window-days": "d",

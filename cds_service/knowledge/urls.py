@@ -11,10 +11,14 @@ EXT_CODE_VERIFICATION = f"{BASE}/StructureDefinition/code-verification"  # inclu
 EXT_INFORMATION_ONLY = f"{BASE}/StructureDefinition/information-only"  # ActivityDefinition, valueBoolean
 EXT_REQUEST_CATEGORY = f"{BASE}/StructureDefinition/request-category"  # ActivityDefinition, CodeableConcept
 EXT_GC_EQUIVALENCE = f"{BASE}/StructureDefinition/glucocorticoid-equivalence"  # ValueSet concept, complex
+EXT_CARD_INDICATOR = f"{BASE}/StructureDefinition/card-indicator"  # PlanDefinition.action, valueCode
+EXT_DATA_DOMAIN = f"{BASE}/StructureDefinition/data-domain"  # PlanDefinition.action, valueCode, repeated
 
 # local code systems
 CS_CODE_VERIFICATION = f"{BASE}/CodeSystem/code-verification"
 CS_RECOMMENDATION = f"{BASE}/CodeSystem/bone-health-recommendation"
+CS_ROUTE_CATEGORY = f"{BASE}/CodeSystem/route-category"
+CS_ROUTE_TEXT = f"{BASE}/CodeSystem/route-text"  # pseudo system: folded text fragments (ConceptMap source)
 
 # CPG-on-FHIR / core extensions on PlanDefinition.action (terminology.md 6.1)
 EXT_CPG_RATING = "http://hl7.org/fhir/uv/cpg/StructureDefinition/cpg-rating"
@@ -23,6 +27,8 @@ EXT_DIRECTION = "http://hl7.org/fhir/uv/cpg/StructureDefinition/cpg-directionOfR
 
 PLAN_DEFINITION_ID = "bone-health-supplements"
 PARAMETERS_ID = "bone-health-parameters"
+SAFETY_PLAN_ID = "bone-health-safety"  # PlanDefinition: safety and 25(OH)D band tables
+ROUTE_MAP_ID = "route-category"  # ConceptMap (and CodeSystem) of routes of administration
 LAB_ORDER_ID = "lab-25ohd-check"
 # lab orders a card may propose: lab id -> (ActivityDefinition id, value sets its code must be in)
 LAB_ORDERS = {

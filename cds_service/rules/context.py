@@ -11,17 +11,17 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from cds_service.facts.model import Domain, Indication, LabResult, MedicationUse, PatientFacts, value_of
+from cds_service.knowledge import units
 from cds_service.knowledge.model import Knowledge
 
 if TYPE_CHECKING:  # pragma: no cover
     from cds_service.rules.engine import RuleConfig
 
-DAYS_PER_MONTH = 30.4375
 
 
 def months_ago(now: datetime, months: float) -> datetime:
     """``now`` minus a number of (average) months."""
-    return now - timedelta(days=months * DAYS_PER_MONTH)
+    return now - timedelta(days=units.months_to_days(months))
 
 
 class RuleContext:

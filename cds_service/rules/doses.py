@@ -15,12 +15,13 @@ from enum import StrEnum
 from typing import Iterable, Sequence
 
 from cds_service.facts.model import Amount, MedicationUse
+from cds_service.knowledge import units
 from cds_service.knowledge.model import Nutrient, Quantity, fold
 
 NEVER_DOSE_CHECKED = frozenset({"vitamin-k2"})  # decision 4: the clinician confirms any K2 dose
 
-_MASS_IN_UG = {"ug": 1.0, "mg": 1000.0, "g": 1_000_000.0}
 _EPS = 1e-6  # daily averages of weekly/monthly regimens are not exact
+_FIXED_POINT = 10_000  # amounts are summed exactly as integers of 1/10,000 of the unit
 
 
 class DoseVerdict(StrEnum):
@@ -62,12 +63,7 @@ class NutrientTotal:
 
 def convert(value: float, unit: str, to: str) -> float | None:
     """Convert between mass units (``ug``, ``mg``, ``g``); None when they are not both mass units."""
-    if unit == to:
-        return value
-    src, dst = _MASS_IN_UG.get(unit), _MASS_IN_UG.get(to)
-    if src is None or dst is None:
-        return None
-    return value * src / dst
+    return units.convert_mass(value, unit, to)
 
 
 def daily_total(nutrient: str, medications: Iterable[MedicationUse], unit: str) -> NutrientTotal:
@@ -119,22 +115,22 @@ def totals_on(
         if end < use.start:
             continue
         amount = use.nutrients.get(nutrient)
-        units = round(amount.value * 10_000) if amount is not None else -1
-        events.append((use.start, 1, units))
+        scaled = round(amount.value * _FIXED_POINT) if amount is not None else -1
+        events.append((use.start, 1, scaled))
         if end < date.max:
-            events.append((end + timedelta(days=1), -1, units))
+            events.append((end + timedelta(days=1), -1, scaled))
     events.sort(key=lambda event: event[0])
     totals: list[float | None] = []
     total = unknown = i = 0
     for day in days:
         while i < len(events) and events[i][0] <= day:
-            _, sign, units = events[i]
-            if units < 0:
+            _, sign, scaled = events[i]
+            if scaled < 0:
                 unknown += sign
             else:
-                total += sign * units
+                total += sign * scaled
             i += 1
-        totals.append(None if unknown else total / 10_000)
+        totals.append(None if unknown else total / _FIXED_POINT)
     return totals
 
 

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from enum import StrEnum
 
 from cds_service.facts.model import Domain, LabOrder, LabResult, MedicationUse
+from cds_service.knowledge import units
 from cds_service.knowledge.model import Knowledge
 from cds_service.rules import doses, lines
 from cds_service.rules.context import RuleContext, aware, months_ago
@@ -23,16 +24,11 @@ class VitdBand(StrEnum):
     TOXIC = "toxic"
 
 
-BAND_SEVERITY = {
-    VitdBand.INDETERMINATE: Severity.INFO,
-    VitdBand.SEVERE: Severity.WARNING,
-    VitdBand.DEFICIENT: Severity.WARNING,
-    VitdBand.BELOW_TARGET: Severity.INFO,
-    VitdBand.ON_TARGET: Severity.INFO,
-    VitdBand.ABOVE_TARGET: Severity.INFO,
-    VitdBand.HIGH: Severity.WARNING,
-    VitdBand.TOXIC: Severity.CRITICAL,
-}
+
+def band_severity(band: VitdBand, knowledge: Knowledge) -> Severity:
+    """The card indicator of a band (``vitd-band-<band>`` in the safety PlanDefinition)."""
+    return Severity(knowledge.safety.vitd_band_severity[band.value])
+
 
 EXCESS = frozenset({VitdBand.HIGH, VitdBand.TOXIC})
 LOW = frozenset({VitdBand.SEVERE, VitdBand.DEFICIENT, VitdBand.BELOW_TARGET})
@@ -138,7 +134,7 @@ def vitd_status(ctx: RuleContext) -> list[Recommendation]:
         Recommendation(
             code=code,
             category=category,
-            severity=BAND_SEVERITY[band],
+            severity=band_severity(band, ctx.knowledge),
             summary=Line(summary_key, summary_params),
             facts=tuple(facts),
             advice=tuple(advice),
@@ -271,9 +267,9 @@ def vitd_recheck(ctx: RuleContext) -> list[Recommendation]:
             code="vitd-recheck",
             category=Category.LAB,
             severity=Severity.INFO,
-            summary=Line("summary.vitd-recheck", {"date": clock, "weeks": after_days // 7}),
+            summary=Line("summary.vitd-recheck", {"date": clock, "weeks": units.whole_weeks(after_days)}),
             facts=tuple(facts),
-            advice=(Line("advice.vitd-recheck", {"weeks": after_days // 7}), target_line(ctx.knowledge)),
+            advice=(Line("advice.vitd-recheck", {"weeks": units.whole_weeks(after_days)}), target_line(ctx.knowledge)),
             unchecked=unchecked,
             lab_order=LabOrderProposal(start=window_start, end=window_end, reason_references=refs),
             rule="vitd_recheck",

@@ -35,7 +35,6 @@ LAB_UNIT_KEYS = {
     "mg/dl": "unit.mg-dl",
 }
 
-IU_PER_UG_VITAMIN_D = 40  # 1 microgram cholecalciferol = 40 IU (a unit conversion, not guideline content)
 
 
 def _per_nutrient(fn: Callable[[Nutrient], T]) -> Callable[[Nutrient], T]:
@@ -217,6 +216,6 @@ def dose_line(nutrient: Nutrient) -> Line:
         if quantity is not None:
             params[name] = quantity.value
             params[f"{name}_unit"] = unit(quantity.unit)
-            if nutrient.id == "vitamin-d" and quantity.unit == "ug":
-                params[f"{name}_iu"] = round(quantity.value * IU_PER_UG_VITAMIN_D)
+            if nutrient.iu_per_ug is not None and quantity.unit == "ug":
+                params[f"{name}_iu"] = round(quantity.value * nutrient.iu_per_ug)
     return Line(f"dose.{nutrient.id}", params)

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from cds_service.facts.model import Domain, LabOrder, MedicationUse, value_of
+from cds_service.knowledge import units
 from cds_service.rules import lines
 from cds_service.rules.context import RuleContext
-from cds_service.rules.labs import ABOVE, BAND_SEVERITY, VitdBand, target_line, vitd_band, vitd_clock
+from cds_service.rules.labs import ABOVE, VitdBand, band_severity, target_line, vitd_band, vitd_clock
 from cds_service.rules.model import Category, LabOrderProposal, Line, Recommendation, Severity
 from cds_service.rules.scope import current, in_scope, references, scoped
 
@@ -51,9 +52,9 @@ def vitd_order_check(ctx: RuleContext) -> list[Recommendation]:
             code="vitd-recheck",
             category=Category.LAB,
             severity=Severity.INFO,
-            summary=Line("summary.vitd-recheck.order", {"date": check, "weeks": _after_days(ctx) // 7}),
+            summary=Line("summary.vitd-recheck.order", {"date": check, "weeks": units.whole_weeks(_after_days(ctx))}),
             facts=(lines.medication_line("fact.vitd-draft", drafts, date=start),),
-            advice=(Line("advice.vitd-recheck", {"weeks": _after_days(ctx) // 7}), target_line(ctx.knowledge)),
+            advice=(Line("advice.vitd-recheck", {"weeks": units.whole_weeks(_after_days(ctx))}), target_line(ctx.knowledge)),
             unchecked=unchecked,
             lab_order=LabOrderProposal(start=check, end=window_end, reason_references=references(drafts)),
             rule="vitd_order_check",
@@ -87,10 +88,10 @@ def vitd_recheck_early(ctx: RuleContext) -> list[Recommendation]:
             code="vitd-recheck-early",
             category=Category.INFO,
             severity=Severity.INFO,
-            summary=Line("summary.vitd-recheck-early", {"date": meaningful, "weeks": _after_days(ctx) // 7}),
+            summary=Line("summary.vitd-recheck-early", {"date": meaningful, "weeks": units.whole_weeks(_after_days(ctx))}),
             facts=tuple(facts),
             advice=(
-                Line("advice.vitd-recheck-early", {"weeks": _after_days(ctx) // 7, "date": meaningful}),
+                Line("advice.vitd-recheck-early", {"weeks": units.whole_weeks(_after_days(ctx)), "date": meaningful}),
                 target_line(ctx.knowledge),
             ),
             rule="vitd_recheck_early",
@@ -140,7 +141,7 @@ def vitd_order_above_target(ctx: RuleContext) -> list[Recommendation]:
         facts.append(lines.medication_line("fact.calcium-order-draft", calcium))
     if on_file:
         facts.append(lines.medication_line("fact.taking-vitd", on_file))
-    severity = BAND_SEVERITY[band]
+    severity = band_severity(band, ctx.knowledge)
     removable = [*drafts, *calcium] if band is not VitdBand.ABOVE_TARGET else []
     deletes = tuple(d.resource_id for d in removable if d.resource_id)
     return [

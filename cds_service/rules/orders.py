@@ -181,7 +181,7 @@ UNCHECKED_NUTRIENTS = ("calcium", "magnesium", "vitamin-d", "soy-isoflavones")
 def order_unchecked(ctx: RuleContext) -> list[Recommendation]:
     """``safety-unchecked``: decision 9 on the order hooks.
 
-    A draft supplement in scope whose safety checks (``safety.CHECK_DOMAINS``) need data that could
+    A draft supplement in scope whose safety checks (``safety.missing_domains``) need data that could
     not be obtained, or whose latest result cannot be interpreted (a magnesium draft while the eGFR
     is unknown, a calcium or vitamin D draft while serum calcium is unknown or implausible, a soy
     draft while the medication list is missing). The prescriber chose the order, so it is not

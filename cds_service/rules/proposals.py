@@ -4,7 +4,7 @@ Who: adults with at least one enabled indication, not pregnant or breastfeeding.
 magnesium, vitamin D and vitamin K2 (and soy isoflavones for women around or after menopause),
 minus what the patient already takes, minus what a safety check forbids or could not check.
 
-Decisions 9 and 14 with unknown data (see ``safety.CHECK_DOMAINS``): a nutrient whose safety checks
+Decisions 9 and 14 with unknown data (see ``safety.missing_domains``): a nutrient whose safety checks
 need data that could not be obtained (medications, conditions, serum calcium, eGFR), or whose latest
 serum calcium or eGFR cannot be interpreted, cannot be checked; then the *whole* proposal is
 withheld (no fragment such as "vitamin K2 only": the guideline means them together), and the card
@@ -17,6 +17,7 @@ kidney disease; eGFR with coded CKD) is ordered with the supplements (``proposal
 from __future__ import annotations
 
 from cds_service.facts.model import Domain, IndicationKind, MedicationUse, Sex, value_of
+from cds_service.knowledge import units
 from cds_service.knowledge.model import Nutrient
 from cds_service.rules import doses, lines
 from cds_service.rules.context import RuleContext
@@ -226,7 +227,7 @@ def _advice(ctx: RuleContext, proposed: set[str], soy: bool, taken: frozenset[st
     if "vitamin-k2" in proposed:
         advice.append(Line("advice.k2-no-vka"))
     if "vitamin-d" in proposed:
-        weeks = int(ctx.param("vitd-check-after-days")) // 7
+        weeks = units.whole_weeks(int(ctx.param("vitd-check-after-days")))
         advice.append(Line("advice.vitd-check", {"weeks": weeks, **target_line(ctx.knowledge).params}))
     if ctx.facts.sex is Sex.MALE:
         advice.append(Line("advice.soy-men"))

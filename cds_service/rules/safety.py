@@ -3,6 +3,10 @@
 Each ``safety_*`` function is one rule producing at most one card. :func:`conflicts` and
 :func:`unchecked` tell the proposal which nutrients to withhold, from the same checks, so a card
 and the proposal never disagree.
+
+The tables (which groups interact, with what severity; which conditions and drugs; which data each
+nutrient's checks need) are data: ``PlanDefinition/bone-health-safety`` in ``fhir_profiles/``, read
+through ``ctx.knowledge.safety`` (:class:`~cds_service.knowledge.tables.SafetyTables`).
 """
 
 from __future__ import annotations
@@ -12,32 +16,6 @@ from cds_service.rules import lines
 from cds_service.rules.context import RuleContext
 from cds_service.rules.labs import VitdBand, vitd_band
 from cds_service.rules.model import Category, Line, Recommendation, Severity
-
-# Conditions that make vitamin D and calcium unsafe without a work-up (terminology section 4).
-CALCIUM_CONDITIONS = ("hypercalcaemia", "hyperparathyroidism", "kidney-stones", "sarcoidosis")
-
-# Calcium / magnesium spacing interactions: medication group -> severity of the combination.
-SPACING: dict[str, Severity] = {
-    "levothyroxine": Severity.WARNING,
-    "bisphosphonate-oral": Severity.INFO,
-    "tetracycline": Severity.WARNING,
-    "fluoroquinolone": Severity.WARNING,
-    "integrase-inhibitor": Severity.WARNING,
-    "eltrombopag": Severity.WARNING,
-    "oral-iron": Severity.INFO,
-}
-
-SOY_ENDOCRINE_DRUGS = ("tamoxifen", "aromatase-inhibitor")
-
-# Data domains each proposed nutrient's safety checks need (decision 9). A missing 25(OH)D is not
-# a safety check (it only decides whether more vitamin D is needed): see ``proposals``.
-CHECK_DOMAINS: dict[str, tuple[Domain, ...]] = {
-    "calcium": (Domain.MEDICATIONS, Domain.CONDITIONS, Domain.CALCIUM),
-    "magnesium": (Domain.MEDICATIONS, Domain.CONDITIONS, Domain.KIDNEY),
-    "vitamin-d": (Domain.MEDICATIONS, Domain.CONDITIONS, Domain.CALCIUM),
-    "vitamin-k2": (Domain.MEDICATIONS,),
-    "soy-isoflavones": (Domain.MEDICATIONS, Domain.CONDITIONS),
-}
 
 _RANK = {Severity.INFO: 0, Severity.WARNING: 1, Severity.CRITICAL: 2}
 
@@ -57,6 +35,11 @@ def condition_line(condition: SafetyCondition) -> Line:
 def current_uses(ctx: RuleContext, *groups: str) -> list[MedicationUse]:
     """Current records in any of the groups, each once (a Ca+D product is in two groups)."""
     return list(ctx.uses(groups))
+
+
+def rule_severity(ctx: RuleContext, code: str) -> Severity:
+    """The card indicator of a safety rule (its action in the safety PlanDefinition)."""
+    return Severity(ctx.knowledge.safety.severity[code])
 
 
 def _card(code: str, severity: Severity, summary: Line, facts: list[Line], advice: list[Line], **extra) -> Recommendation:
@@ -84,7 +67,7 @@ def safety_k2_vka(ctx: RuleContext) -> list[Recommendation]:
     return [
         _card(
             "safety-k2-vka",
-            Severity.CRITICAL,
+            rule_severity(ctx, "safety-k2-vka"),
             Line("summary.safety-k2-vka"),
             [lines.medication_line("fact.taking-k2", k2), lines.medication_line("fact.taking-vka", vka)],
             [Line("advice.k2-vka")],
@@ -102,7 +85,7 @@ def safety_hypercalcaemia(ctx: RuleContext) -> list[Recommendation]:
     """
     supplements = current_uses(ctx, "vitamin-d", "calcium")
     level = ctx.calcium_level
-    found = conditions(ctx, *CALCIUM_CONDITIONS)
+    found = conditions(ctx, *ctx.knowledge.safety.calcium_conditions)
     if not (level or (supplements and found)):
         return []
     facts: list[Line] = []
@@ -117,36 +100,38 @@ def safety_hypercalcaemia(ctx: RuleContext) -> list[Recommendation]:
     elif level:
         advice.append(Line("advice.hypercalcaemia.no-start"))
     if level:
-        for group in ("thiazide", "digoxin"):
+        for group in ctx.knowledge.safety.high_calcium_drugs:
             uses = current_uses(ctx, group)
             if uses:
                 facts.append(lines.medication_line(f"fact.taking-{group}", uses))
                 advice.append(Line(f"advice.{group}-high-calcium"))
     if level == "critical":
         advice.append(Line("advice.hypercalcaemia.critical", {"limit": ctx.param("calcium-critical-mmol")}))
-    severity = Severity.CRITICAL if level == "critical" else Severity.WARNING
+    tables = ctx.knowledge.safety
+    indicator = Severity(tables.calcium_level_severity[level]) if level else rule_severity(ctx, "safety-hypercalcaemia")
     if level:
         summary = Line(f"summary.safety-hypercalcaemia.{level}", {"mmol": round(value_of(ctx.calcium), 2)})
     else:
         summary = Line("summary.safety-hypercalcaemia.condition", {"condition": Line(f"condition.{found[0].kind}")})
-    return [_card("safety-hypercalcaemia", severity, summary, facts, advice)]
+    return [_card("safety-hypercalcaemia", indicator, summary, facts, advice)]
 
 
 def safety_mineral_spacing(ctx: RuleContext) -> list[Recommendation]:
     """Calcium / magnesium taken together with a drug whose absorption they reduce."""
     minerals = current_uses(ctx, "calcium", "magnesium")
-    hits = [(group, current_uses(ctx, group)) for group in SPACING]
+    spacing = ctx.knowledge.safety.spacing
+    hits = [(group, current_uses(ctx, group)) for group in spacing]
     hits = [(g, u) for g, u in hits if u]
     if not (minerals and hits):
         return []
     facts = [lines.medication_line("fact.taking-minerals", minerals)]
     facts += [lines.medication_line("fact.taking-interacting", uses, group=Line(f"group.{g}")) for g, uses in hits]
     advice = [Line(f"advice.spacing.{g}") for g, _ in hits]
-    severity = worst([SPACING[g] for g, _ in hits])
+    indicator = worst([Severity(spacing[g]) for g, _ in hits])
     summary = Line("summary.safety-mineral-spacing", {"group": Line(f"group.{hits[0][0]}")})
     if len(hits) > 1:
         summary = Line("summary.safety-mineral-spacing.many", {"count": len(hits)})
-    return [_card("safety-mineral-spacing", severity, summary, facts, advice)]
+    return [_card("safety-mineral-spacing", indicator, summary, facts, advice)]
 
 
 def safety_magnesium_kidney(ctx: RuleContext) -> list[Recommendation]:
@@ -168,13 +153,13 @@ def safety_magnesium_kidney(ctx: RuleContext) -> list[Recommendation]:
     else:
         summary = Line(f"summary.safety-magnesium-kidney.ckd{taken}")
     advice = [Line("advice.magnesium-kidney" if magnesium else "advice.magnesium-kidney.not-proposed")]
-    return [_card("safety-magnesium-kidney", Severity.WARNING, summary, facts, advice)]
+    return [_card("safety-magnesium-kidney", rule_severity(ctx, "safety-magnesium-kidney"), summary, facts, advice)]
 
 
 def safety_soy_endocrine(ctx: RuleContext) -> list[Recommendation]:
     """Soy isoflavones with tamoxifen, an aromatase inhibitor, or ER-positive breast cancer."""
     soy = current_uses(ctx, "soy-isoflavones")
-    drugs = current_uses(ctx, *SOY_ENDOCRINE_DRUGS)
+    drugs = current_uses(ctx, *ctx.knowledge.safety.soy_endocrine_drugs)
     found = conditions(ctx, "er-positive-breast-cancer")
     if not (soy and (drugs or found)):
         return []
@@ -182,7 +167,7 @@ def safety_soy_endocrine(ctx: RuleContext) -> list[Recommendation]:
     if drugs:
         facts.append(lines.medication_line("fact.taking-endocrine", drugs))
     facts += [condition_line(c) for c in found]
-    return [_card("safety-soy-endocrine", Severity.WARNING, Line("summary.safety-soy-endocrine"), facts, [Line("advice.soy-endocrine")])]
+    return [_card("safety-soy-endocrine", rule_severity(ctx, "safety-soy-endocrine"), Line("summary.safety-soy-endocrine"), facts, [Line("advice.soy-endocrine")])]
 
 
 def safety_soy_levothyroxine(ctx: RuleContext) -> list[Recommendation]:
@@ -190,7 +175,7 @@ def safety_soy_levothyroxine(ctx: RuleContext) -> list[Recommendation]:
     if not (soy and thyroid):
         return []
     facts = [lines.medication_line("fact.taking-soy", soy), lines.medication_line("fact.taking-levothyroxine", thyroid)]
-    return [_card("safety-soy-levothyroxine", Severity.INFO, Line("summary.safety-soy-levothyroxine"), facts, [Line("advice.soy-levothyroxine")])]
+    return [_card("safety-soy-levothyroxine", rule_severity(ctx, "safety-soy-levothyroxine"), Line("summary.safety-soy-levothyroxine"), facts, [Line("advice.soy-levothyroxine")])]
 
 
 def safety_ipriflavone(ctx: RuleContext) -> list[Recommendation]:
@@ -209,7 +194,7 @@ def safety_ipriflavone(ctx: RuleContext) -> list[Recommendation]:
         facts += [condition_line(c) for c in immune]
         advice.append(Line("advice.ipriflavone-immunosuppression"))
     key = "summary.safety-ipriflavone.theophylline" if theophylline else "summary.safety-ipriflavone"
-    return [_card("safety-ipriflavone", Severity.WARNING, Line(key), facts, advice)]
+    return [_card("safety-ipriflavone", rule_severity(ctx, "safety-ipriflavone"), Line(key), facts, advice)]
 
 
 def safety_active_vitd(ctx: RuleContext) -> list[Recommendation]:
@@ -218,7 +203,7 @@ def safety_active_vitd(ctx: RuleContext) -> list[Recommendation]:
     if not (plain and active):
         return []
     facts = [lines.medication_line("fact.taking-vitd", plain), lines.medication_line("fact.taking-active-vitd", active)]
-    return [_card("safety-active-vitd", Severity.WARNING, Line("summary.safety-active-vitd"), facts, [Line("advice.active-vitd")])]
+    return [_card("safety-active-vitd", rule_severity(ctx, "safety-active-vitd"), Line("summary.safety-active-vitd"), facts, [Line("advice.active-vitd")])]
 
 
 SAFETY_RULES = (
@@ -248,7 +233,7 @@ def conflicts(ctx: RuleContext) -> dict[str, list[Line]]:
             out.setdefault(nutrient, []).append(Line("withheld.vitd-toxic", {"nmol": round(value_of(toxic), 1)}))
         if ctx.calcium_level:
             out.setdefault(nutrient, []).append(Line("withheld.calcium-high", {"mmol": round(value_of(ctx.calcium), 2)}))
-        for c in conditions(ctx, *CALCIUM_CONDITIONS):
+        for c in conditions(ctx, *ctx.knowledge.safety.calcium_conditions):
             out.setdefault(nutrient, []).append(Line("withheld.condition", {"condition": lines.source_label(c.source)}))
     active = current_uses(ctx, "active-vitamin-d")
     if active:
@@ -257,7 +242,7 @@ def conflicts(ctx: RuleContext) -> dict[str, list[Line]]:
         out.setdefault("magnesium", []).append(Line("withheld.egfr", {"egfr": round(value_of(ctx.egfr)), "limit": ctx.param("egfr-magnesium-min")}))
     for c in conditions(ctx, "ckd-severe"):
         out.setdefault("magnesium", []).append(Line("withheld.condition", {"condition": lines.source_label(c.source)}))
-    endocrine = current_uses(ctx, *SOY_ENDOCRINE_DRUGS)
+    endocrine = current_uses(ctx, *ctx.knowledge.safety.soy_endocrine_drugs)
     if endocrine:
         out.setdefault("soy-isoflavones", []).append(lines.medication_line("withheld.soy-endocrine", endocrine))
     for c in conditions(ctx, "er-positive-breast-cancer"):
@@ -276,8 +261,13 @@ def _toxic_vitd(ctx: RuleContext) -> LabResult | None:
 
 def missing_domains(ctx: RuleContext, nutrient: str) -> list[Domain]:
     """The domains a nutrient's safety checks need that could not be obtained, or whose latest
-    result cannot be interpreted (an implausible serum calcium or eGFR leaves the check open)."""
-    return [d for d in CHECK_DOMAINS.get(nutrient, ()) if not ctx.known(d) or ctx.indeterminate(d)]
+    result cannot be interpreted (an implausible serum calcium or eGFR leaves the check open).
+
+    The domains per nutrient are data (``checks-<nutrient>`` in the safety PlanDefinition). A
+    missing 25(OH)D is not a safety check (it only decides whether more vitamin D is needed).
+    """
+    needed = (Domain(d) for d in ctx.knowledge.safety.check_domains.get(nutrient, ()))
+    return [d for d in needed if not ctx.known(d) or ctx.indeterminate(d)]
 
 
 def unchecked_line(ctx: RuleContext, domain: Domain) -> Line:
@@ -301,7 +291,7 @@ def proposal_notes(ctx: RuleContext, proposed: set[str], taken: frozenset[str] =
     """
     notes: list[Line] = []
     if proposed & {"calcium", "magnesium"}:
-        for group in SPACING:
+        for group in ctx.knowledge.safety.spacing:
             uses = current_uses(ctx, group)
             if uses:
                 notes.append(lines.medication_line(f"advice.spacing.{group}.proposal", uses))
@@ -310,7 +300,7 @@ def proposal_notes(ctx: RuleContext, proposed: set[str], taken: frozenset[str] =
         kidney += [condition_line(c) for c in conditions(ctx, "ckd-severe")]
         if kidney:  # terminology 3.2: eGFR < 30 -> calcium + vitamin D with caution (a note, not withheld)
             notes.append(Line("advice.kidney-calcium-vitd", {"facts": kidney}))
-        for group in ("thiazide", "digoxin"):
+        for group in ctx.knowledge.safety.high_calcium_drugs:
             uses = current_uses(ctx, group)
             if uses:
                 notes.append(lines.medication_line(f"advice.{group}-note", uses))

@@ -71,7 +71,7 @@ def test_dosage_text(raw):
 @given(st.tuples(st.floats(allow_nan=False), st.sampled_from(["mg", "iu", "ml", "count"])),
        st.sampled_from([None, "vitamin-d", "calcium"]))
 def test_nutrient_amounts(daily, nutrient):
-    amount = to_nutrient(daily, nutrient)
+    amount = to_nutrient(daily, nutrient, 40.0)
     assert amount is None or math.isfinite(amount.value)
 
 

@@ -18,6 +18,7 @@ from cds_service.facts.model import (
     Sex,
     Source,
 )
+from cds_service.knowledge.loader import load_knowledge
 from cds_service.knowledge.model import Knowledge, LabOrderTemplate, Nutrient, Quantity
 from cds_service.rules import orders
 from cds_service.rules.context import RuleContext
@@ -90,6 +91,8 @@ KNOWLEDGE = Knowledge(
     parameters=PARAMS,
     lab_order=LabOrderTemplate(canonical="https://example.org/ActivityDefinition/lab-25ohd", code=(), category=()),
     recommendation_system="https://bone-health-cds.example.org/fhir/CodeSystem/bone-health-recommendation",
+    safety=load_knowledge().safety,  # the tables of fhir_profiles/ (PlanDefinition bone-health-safety)
+    routes=load_knowledge().routes,
 )
 
 
