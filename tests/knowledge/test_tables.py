@@ -73,6 +73,9 @@ def test_routes(knowledge):
     assert routes.systemic == {"oral", "iv", "im", "subcutaneous", "sublingual", "enteral"}
     # the first fragment in file order wins: the specific ones come first
     assert route_from_texts(["Subcutane injectie"], routes) == "subcutaneous"
+    # the Dutch 'subcutaan' holds 'cutaan' (topical) but not 'subcutan': a systemic route all the same
+    assert route_from_texts(["Subcutaan"], routes) == "subcutaneous"
+    assert route_from_texts(["Cutaan"], routes) == "topical"
     assert route_from_texts(["Oogzalf"], routes) == "ophthalmic"
     assert route_from_texts(["Tablet voor inhalatie"], routes) == "inhalation"
     assert route_from_texts(["onbekend", "Crème"], routes) == "topical"
@@ -119,7 +122,7 @@ def _spacing(data: dict[str, Any]) -> dict[str, Any]:
         (ROUTES, lambda d: d["group"][0]["element"][0]["target"][0].update(code="per-anum"),
          "26643006 must map to one known route category"),
         (ROUTES, lambda d: d["group"][1]["element"][0]["target"][0].update(code="oraal"),
-         "subcutan must map to one known route category"),
+         "subcutaa must map to one known route category"),
         ("CodeSystem-route-category.json", lambda d: d["concept"][0].pop("property"), "oral needs one boolean property 'systemic'"),
     ],
 )
