@@ -33,11 +33,11 @@ from typing import Any, Callable
 from babel import Locale
 from babel.numbers import parse_pattern
 
+from cds_service.cards.language import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES
 from cds_service.knowledge.model import normalize_text
 from cds_service.rules.model import Line
 
 MESSAGES_DIR = Path(__file__).resolve().parent / "messages"
-DEFAULT_LANGUAGE = "nl"
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~])")
 
@@ -231,7 +231,11 @@ def load_messages(language: str) -> dict[str, str]:
 
 @lru_cache(maxsize=None)
 def catalogue(language: str) -> Catalogue:
-    """The catalogue for a supported language; missing keys fall back to the default language."""
+    """The catalogue for a supported language (chosen by :mod:`cds_service.cards.language`); missing
+    keys fall back to the default language. Loaded and compiled once per language per process, when
+    the pipeline builds its card parts at start-up: knowledge loaded once, not a per-call memo."""
+    if language not in SUPPORTED_LANGUAGES:
+        raise ValueError(f"no message catalogue for {language!r}; choose with cards.language.negotiate_language")
     messages = dict(load_messages(DEFAULT_LANGUAGE))
     messages.update(load_messages(language))
     return Catalogue(language, messages)
