@@ -92,8 +92,13 @@ def _wait_ready(url: str, proc: subprocess.Popen, timeout: float) -> None:
 
 
 @contextmanager
-def start(kind: str, *, workers: int, env: dict[str, str] | None = None, timeout: float = 60) -> Iterator[Server]:
+def start(kind: str, *, workers: int, env: dict[str, str] | None = None, timeout: float = 60,
+          source: Path | None = None) -> Iterator[Server]:
     """Start ``service`` (the README's command, default settings) or ``baseline`` on a free loopback port.
+
+    ``source``: serve the ``cds_service`` package of that checkout (a git worktree) instead of this
+    one, with this interpreter (so both share its installed dependencies): it goes first on
+    PYTHONPATH and is the working directory.
 
     The server's output (the service logs one JSON line per call at the default level) goes to a
     file that is thrown away, so a full pipe never blocks it.
@@ -102,6 +107,8 @@ def start(kind: str, *, workers: int, env: dict[str, str] | None = None, timeout
     bindir = Path(sys.executable).parent
     with tempfile.TemporaryDirectory() as tmp:
         environment = {**os.environ, "CDS_DATABASE_URL": f"sqlite:///{tmp}/bench.db", **(env or {})}
+        if source is not None:
+            environment["PYTHONPATH"] = os.pathsep.join(filter(None, [str(source), os.environ.get("PYTHONPATH")]))
         if kind == "service":
             cmd = [str(bindir / "cds-service"), "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
             ready = f"http://127.0.0.1:{port}/readyz"
@@ -111,7 +118,7 @@ def start(kind: str, *, workers: int, env: dict[str, str] | None = None, timeout
             ready = f"http://127.0.0.1:{port}/"
         started = time.perf_counter()
         output = open(Path(tmp, "server.log"), "wb")
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=environment, stdout=output, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(cmd, cwd=source or ROOT, env=environment, stdout=output, stderr=subprocess.STDOUT)
         try:
             try:
                 _wait_ready(ready, proc, timeout)

@@ -25,6 +25,7 @@ from typing import Any, Callable, Collection
 import httpx
 
 from cds_service.auth.base import AuthContext
+from cds_service.cards.language import DEFAULT_LANGUAGE
 from cds_service.cards.model import Card, CdsResponse, dump_json
 from cds_service.cards.render import CardParts, build_card_parts, render_cards
 from cds_service.facts.build import build_facts
@@ -91,7 +92,7 @@ class Pipeline:
         request: HookCall,
         *,
         auth: AuthContext = AuthContext(),
-        language: str = "nl",
+        language: str = DEFAULT_LANGUAGE,
         guideline_page: str | None = None,
         suppressed: Collection[str] = (),
     ) -> HookResult:

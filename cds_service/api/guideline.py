@@ -13,10 +13,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from cds_service.api.errors import ApiError
-from cds_service.api.language import negotiate_language
 from cds_service.cards.guideline_page import render_page
 from cds_service.cards.i18n import catalogue
-from cds_service.cards.render import SUPPORTED_LANGUAGES
+from cds_service.cards.language import SUPPORTED_LANGUAGES, negotiate_language
 from cds_service.knowledge.model import Knowledge
 
 PATH = "/guideline"
@@ -47,9 +46,7 @@ async def guideline(request: Request) -> Response:
     if asked in pages:
         language = asked
     else:
-        language = negotiate_language(
-            request.headers.get("accept-language"), SUPPORTED_LANGUAGES, request.app.state.settings.default_language
-        )
+        language = negotiate_language(request.headers.get("accept-language"), default=request.app.state.settings.default_language)
     return Response(
         pages[language], media_type="text/html; charset=utf-8", headers={**HEADERS, "Content-Language": language}
     )

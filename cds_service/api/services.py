@@ -15,11 +15,11 @@ from cds_service.api.body import read_json_object
 from cds_service.hooks import ServiceDefinition
 from cds_service.api.errors import JSON, ApiError
 from cds_service.api.guideline import guideline_page_url
-from cds_service.api.language import negotiate_language
 from cds_service.api.middleware import where
 from cds_service.api.models import parse_feedback, parse_hook_request
 from cds_service.auth.base import AuthContext, ForbiddenFhirServer, Unauthorized
-from cds_service.cards.render import OVERRIDE_CODES, SUPPORTED_LANGUAGES
+from cds_service.cards.language import negotiate_language
+from cds_service.cards.render import OVERRIDE_CODES
 from cds_service.fhir.resolve import PatientUnavailable
 from cds_service.logs import log_call
 from cds_service.metrics.registry import record_auth_rejection, record_call, record_cards, record_feedback
@@ -72,9 +72,7 @@ async def call_service(request: Request, service_id: ServiceId) -> Response:
     except ApiError as exc:  # refused before the pipeline: counted by status (http-400, http-401 ...)
         record_call(service.id, f"http-{exc.status}", time.perf_counter() - started)
         raise
-    language = negotiate_language(
-        request.headers.get("accept-language"), SUPPORTED_LANGUAGES, state.settings.default_language
-    )
+    language = negotiate_language(request.headers.get("accept-language"), default=state.settings.default_language)
 
     def done(status: int, outcome: str, result: HookResult | None = None) -> None:
         seconds = time.perf_counter() - started

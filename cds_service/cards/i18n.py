@@ -1,6 +1,8 @@
 """Message catalogues: :class:`~cds_service.rules.model.Line` -> text in one language.
 
-Catalogues are flat JSON objects (``messages/<lang>.json``): key -> ``str.format`` template. A
+Catalogues are flat JSON objects (``messages/<lang>.json``): key -> ``str.format`` template, each
+parsed once when the catalogue loads into its literal parts and fields (:class:`Message`), so a call
+only fills them in and formats only the parameters its template uses. A
 parameter is formatted by type: a nested ``Line`` is rendered in the same language, a list is joined
 ("a, b and c"), a number uses the language's decimal separator, a date the language's date format,
 ``None`` the "unknown" text. Text that came from the record is escaped when the target is Markdown.
@@ -20,20 +22,22 @@ from __future__ import annotations
 
 import json
 import re
+import string
+from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from babel import Locale
 from babel.numbers import parse_pattern
 
+from cds_service.cards.language import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES
 from cds_service.knowledge.model import normalize_text
 from cds_service.rules.model import Line
 
 MESSAGES_DIR = Path(__file__).resolve().parent / "messages"
-DEFAULT_LANGUAGE = "nl"
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~])")
 
@@ -48,32 +52,52 @@ NUMBER_PATTERN = parse_pattern("#,##0.##")  # grouping, at most two decimals (as
 _CENT = Decimal("0.01")
 
 
-class _Number(str):
-    """A formatted number that can also be formatted as a plural message: ``{days:day}``."""
-
-    __slots__ = ("catalogue", "raw")
-    catalogue: "Catalogue"
-    raw: float
-
-    def __new__(cls, text: str, catalogue: "Catalogue", raw: float) -> "_Number":
-        obj = super().__new__(cls, text)
-        obj.catalogue = catalogue
-        obj.raw = raw
-        return obj
-
-    def __format__(self, spec: str) -> str:
-        if not spec:
-            return str(self)
-        return self.catalogue.plural(spec, self.raw, str(self))
+_FORMATTER = string.Formatter()
+_MISSING = object()
 
 
-class _Params(dict):
-    def __missing__(self, key: str) -> str:
-        return "?"
+@dataclass(frozen=True, slots=True)
+class _Field:
+    name: str
+    spec: str  # a plural message name ("day") or a str.format spec
+    conversion: str | None  # "r", "s" or "a"
+
+
+_CONVERSIONS: dict[str, Callable[[object], str]] = {"r": repr, "s": str, "a": ascii}
+
+
+class Message:
+    """One template, parsed once when its catalogue loads: its literal text and fields in order.
+
+    ``same``: the compiled ``<key>.same`` variant, if the catalogue has one. A template that
+    ``str.format`` could not fill (unbalanced braces, positional or dotted fields) has one literal
+    part: it is shown raw, as a broken template always was.
+    """
+
+    __slots__ = ("template", "parts", "same")
+
+    def __init__(self, template: str, same: "Message | None" = None) -> None:
+        self.template = template
+        self.same = same
+        self.parts: tuple[str | _Field, ...] = (template,)
+        parts: list[str | _Field] = []
+        try:
+            for literal, name, spec, conversion in _FORMATTER.parse(template):
+                if literal:
+                    parts.append(literal)
+                if name is None:
+                    continue
+                if not name.isidentifier() or "{" in (spec or "") or (conversion and conversion not in _CONVERSIONS):
+                    return
+                parts.append(_Field(name, spec or "", conversion))
+        except ValueError:
+            return
+        self.parts = tuple(parts)
 
 
 class Catalogue:
-    """One language's messages, with type-aware parameter formatting."""
+    """One language's messages, each compiled once (:class:`Message`), with type-aware parameter
+    formatting."""
 
     def __init__(self, language: str, messages: dict[str, str]) -> None:
         self.language = language
@@ -81,6 +105,13 @@ class Catalogue:
         self.locale = Locale.parse(language)
         symbols = self.locale.number_symbols[self.locale.default_numbering_system]
         self._separators = str.maketrans({",": symbols["group"], ".": symbols["decimal"]})
+        self._compiled = {
+            key: Message(template, Message(messages[f"{key}.same"]) if f"{key}.same" in messages else None)
+            for key, template in messages.items()
+        }
+        self._unknown = messages.get("value.unknown", "?")
+        self._date_format = messages.get("format.date", "%Y-%m-%d")
+        self._and = messages.get("list.and", " and ")
 
     def has(self, key: str) -> bool:
         return key in self.messages
@@ -88,31 +119,44 @@ class Catalogue:
     def text(self, line: Line | str, *, markdown: bool = False) -> str:
         """Render a line (or a bare key) in this language."""
         if isinstance(line, str):
-            key, params = line, None
-        else:
-            key, params = line.key, line.params
-        return self._render(key, params or {}, markdown)
+            return self._render(line, None, markdown)
+        return self._render(line.key, line.params, markdown)
 
-    def _render(self, key: str, params: dict[str, Any], markdown: bool) -> str:
-        template = self.messages.get(key)
-        if template is None:
+    def _render(self, key: str, params: dict[str, Any] | None, markdown: bool) -> str:
+        message = self._compiled.get(key)
+        if message is None:
             return key
-        values = _Params({k: self._param(v, markdown) for k, v in params.items()})
-        if "kind" in values and "display" in values:
-            same = self.messages.get(f"{key}.same")
-            if same is not None and _repeats(values["kind"], values["display"]):
-                template = same
-        try:
-            return template.format_map(values)
-        except (ValueError, IndexError, AttributeError, KeyError):  # a broken template: show it raw
-            return template
-
-    def _param(self, value: Any, markdown: bool) -> str:
-        """A template parameter: numbers keep their value, for plural format specs."""
-        cls = value.__class__
-        if cls is int or cls is float:
-            return _Number(self.number(value), self, value)
-        return self.value(value, markdown=markdown)
+        if not params:
+            params = {}
+        elif message.same is not None and "kind" in params and "display" in params and _repeats(
+            self.value(params["kind"], markdown=markdown), self.value(params["display"], markdown=markdown)
+        ):
+            message = message.same
+        out: list[str] = []
+        for part in message.parts:
+            if isinstance(part, str):
+                out.append(part)
+                continue
+            name, spec, conversion = part.name, part.spec, part.conversion
+            value = params.get(name, _MISSING)
+            if value is _MISSING:
+                text = "?"
+            elif value.__class__ is int or value.__class__ is float:
+                text = self.number(value)
+                if spec and conversion is None:  # {days:day}: the plural message "2 dagen"
+                    out.append(self.plural(spec, value, text))
+                    continue
+            else:
+                text = self.value(value, markdown=markdown)
+            if conversion is not None:
+                text = _CONVERSIONS[conversion](text)
+            if spec:
+                try:
+                    text = format(text, spec)
+                except ValueError:  # a spec a text cannot take: the template is shown raw
+                    return message.template
+            out.append(text)
+        return "".join(out)
 
     def plural(self, name: str, count: float, text: str | None = None) -> str:
         """``plural.<name>.<CLDR form>`` with ``{n}`` the formatted count ("2 dagen")."""
@@ -135,7 +179,7 @@ class Catalogue:
         if isinstance(value, (list, tuple)):
             return self.join([self.value(v, markdown=markdown) for v in value])
         if value is None:
-            return self.messages.get("value.unknown", "?")
+            return self._unknown
         if isinstance(value, bool):
             return str(value)
         if isinstance(value, (int, float)):
@@ -143,7 +187,7 @@ class Catalogue:
         if isinstance(value, datetime):
             value = value.date()
         if isinstance(value, date):
-            return value.strftime(self.messages.get("format.date", "%Y-%m-%d"))
+            return value.strftime(self._date_format)
         text = str(value)
         return escape_markdown(text) if markdown else text
 
@@ -166,7 +210,7 @@ class Catalogue:
     def join(self, items: list[str]) -> str:
         if len(items) <= 1:
             return "".join(items)
-        return ", ".join(items[:-1]) + self.messages.get("list.and", " and ") + items[-1]
+        return ", ".join(items[:-1]) + self._and + items[-1]
 
 
 def _repeats(kind: str, display: str) -> bool:
@@ -187,7 +231,11 @@ def load_messages(language: str) -> dict[str, str]:
 
 @lru_cache(maxsize=None)
 def catalogue(language: str) -> Catalogue:
-    """The catalogue for a supported language; missing keys fall back to the default language."""
+    """The catalogue for a supported language (chosen by :mod:`cds_service.cards.language`); missing
+    keys fall back to the default language. Loaded and compiled once per language per process, when
+    the pipeline builds its card parts at start-up: knowledge loaded once, not a per-call memo."""
+    if language not in SUPPORTED_LANGUAGES:
+        raise ValueError(f"no message catalogue for {language!r}; choose with cards.language.negotiate_language")
     messages = dict(load_messages(DEFAULT_LANGUAGE))
     messages.update(load_messages(language))
     return Catalogue(language, messages)

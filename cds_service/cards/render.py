@@ -15,14 +15,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable, Mapping
 
-from cds_service.cards.i18n import DEFAULT_LANGUAGE, Catalogue, catalogue
+from cds_service.cards.i18n import Catalogue, catalogue
+from cds_service.cards.language import SUPPORTED_LANGUAGES
 from cds_service.cards.model import MAX_SUMMARY, Card, Coding, Link, OverrideReason, Source
 from cds_service.cards.suggestions import ExtraCodings, Templates, build_suggestions, build_templates
 from cds_service.knowledge.model import Knowledge
 from cds_service.rules import lines
 from cds_service.rules.model import Line, Recommendation
-
-SUPPORTED_LANGUAGES = ("nl", "en")
 
 NON_ADHERENCE_SYSTEM = "http://terminology.hl7.org/CodeSystem/non-adherence-reason-codes"
 OVERRIDE_CODES = (
@@ -33,12 +32,6 @@ OVERRIDE_CODES = (
     "does-not-align-preferences",
     "not-convenient-feasible",
 )
-
-
-def pick_language(language: str | None) -> str:
-    """A supported language from a tag such as ``en-GB``; else the default."""
-    primary = (language or "").split("-")[0].split("_")[0].strip().lower()
-    return primary if primary in SUPPORTED_LANGUAGES else DEFAULT_LANGUAGE
 
 
 @dataclass(frozen=True)
@@ -78,8 +71,9 @@ def render_cards(
     ``guideline_page``: the absolute URL of this service's ``/guideline`` page (linked from every card);
     ``parts``: what every card of a language shares, built once (:func:`build_card_parts`);
     ``suppressed``: recommendation codes hidden for this patient after feedback, named in a one-line
-    note on the first card (if there is one)."""
-    cat = catalogue(pick_language(language))
+    note on the first card (if there is one). ``language``: one of ``SUPPORTED_LANGUAGES``, as the API
+    chose it (:func:`cds_service.cards.language.negotiate_language`)."""
+    cat = catalogue(language)
     cards = [render_card(rec, knowledge, cat, patient_id, extra_codings, guideline_page, parts) for rec in recommendations]
     names = [cat.text(f"topic.{code}") for code in suppressed]
     if cards and names:

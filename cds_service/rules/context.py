@@ -1,13 +1,16 @@
 """What every rule reads: the facts, the knowledge, the site config, and a few derived values.
 
-Derived values (the current 25(OH)D, the serum calcium state, the enabled indications) are computed
-once per evaluation and shared by the rules, so two rules never disagree about them.
+Derived values (the current 25(OH)D, the serum calcium state, the enabled indications) are defined
+once here and read by every rule, so two rules never disagree about them. They are plain properties,
+pure functions of the (frozen) facts: computing each once per evaluation (``cached_property``) saved
+0.15 ms of the 0.41 ms rules stage of a 100-resource patient-view, about 1.5 % of the call's CPU
+(9-13 ms), under the 5 % a memo must save to stay; so did the per-groups memo of :meth:`uses` and an
+index of current records by group (together under 0.1 ms).
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
-from functools import cached_property
 from typing import TYPE_CHECKING
 
 from cds_service.facts.model import Domain, Indication, LabResult, MedicationUse, PatientFacts, value_of
@@ -32,7 +35,6 @@ class RuleContext:
         self.knowledge = knowledge
         self.config = config
         self.hook = hook
-        self._uses: dict[tuple[str, ...], tuple[MedicationUse, ...]] = {}
 
     # --- basics -------------------------------------------------------------------------------
     @property
@@ -45,51 +47,37 @@ class RuleContext:
     def known(self, domain: Domain) -> bool:
         return self.facts.is_known(domain)
 
-    @cached_property
+    @property
     def adult(self) -> bool:
         """Age known and at least the adult age."""
         return self.facts.age is not None and self.facts.age >= self.param("adult-age")
 
     # --- medications --------------------------------------------------------------------------
     def taking(self, group: str) -> tuple[MedicationUse, ...]:
-        """Current (active or draft) records in a medication group: ``facts.meds(group)``."""
-        return self._current_by_group.get(group, ())
-
-    @cached_property
-    def _current_by_group(self) -> dict[str, tuple[MedicationUse, ...]]:
-        """``facts.meds(group)`` for every group, from one pass over the records (the rules ask
-        about ~25 groups, most of them empty, ~40 times per call)."""
-        index: dict[str, list[MedicationUse]] = {}
-        for use in self.facts.medications:
-            if use.active or use.draft:  # meds()'s defaults: current, drafts included
-                for group in use.groups:
-                    index.setdefault(group, []).append(use)
-        return {group: tuple(uses) for group, uses in index.items()}
+        """Current (active or draft) records in a medication group."""
+        return self.facts.meds(group)
 
     def uses(self, groups: tuple[str, ...]) -> tuple[MedicationUse, ...]:
-        """Current records in any of ``groups``, each once, in group order (memoised per groups)."""
+        """Current records in any of ``groups``, each once, in group order."""
         if len(groups) == 1:
             return self.taking(groups[0])
-        found = self._uses.get(groups)
-        if found is None:
-            seen: dict[int, MedicationUse] = {}
-            for group in groups:
-                for use in self.taking(group):
-                    seen.setdefault(id(use), use)
-            found = self._uses[groups] = tuple(seen.values())
-        return found
+        seen: dict[int, MedicationUse] = {}
+        for group in groups:
+            for use in self.taking(group):
+                seen.setdefault(id(use), use)
+        return tuple(seen.values())
 
     def taking_any(self, *groups: str) -> bool:
         return any(self.taking(g) for g in groups)
 
     # --- indications --------------------------------------------------------------------------
-    @cached_property
+    @property
     def indications(self) -> tuple[Indication, ...]:
         """Indications whose trigger is not switched off for this site."""
         disabled = self.config.disabled_triggers
         return tuple(i for i in self.facts.indications if i.kind.value not in disabled)
 
-    @cached_property
+    @property
     def proposal_eligible(self) -> bool:
         """Who gets the combined supplement proposal (decision 1): an adult with an enabled
         indication, not pregnant or breastfeeding. Shared by the proposal and the alerts that
@@ -97,14 +85,14 @@ class RuleContext:
         f = self.facts
         return self.adult and not f.pregnant and not f.breastfeeding and self.has_indication
 
-    @cached_property
+    @property
     def has_indication(self) -> bool:
         gc = self.facts.glucocorticoids
         gc_enabled = "glucocorticoids" not in self.config.disabled_triggers
         return bool(self.indications) or bool(gc and gc.long_term and gc_enabled)
 
     # --- labs ---------------------------------------------------------------------------------
-    @cached_property
+    @property
     def current_vitd(self) -> LabResult | None:
         """The latest 25(OH)D result that is still current (newer than vitd-current-months)."""
         since = months_ago(self.facts.now, self.param("vitd-current-months"))
@@ -114,7 +102,7 @@ class RuleContext:
         when, latest = max(dated, key=lambda pair: pair[0])  # the first of equals, as a stable sort
         return latest if when >= _aware(since) else None
 
-    @cached_property
+    @property
     def calcium(self) -> LabResult | None:
         """The latest current, determinate serum calcium (mmol/L)."""
         result = self.facts.calcium
@@ -122,7 +110,7 @@ class RuleContext:
             return None
         return result
 
-    @cached_property
+    @property
     def calcium_level(self) -> str | None:
         """``"critical"`` / ``"high"`` when the current calcium is above the thresholds, else None."""
         if self.calcium is None:
@@ -133,13 +121,13 @@ class RuleContext:
             return "high"
         return None
 
-    @cached_property
+    @property
     def calcium_indeterminate(self) -> LabResult | None:
         """The latest current serum calcium when it cannot be interpreted (unit missing or unknown,
         implausible value): the hypercalcaemia check is then open, neither passed nor failed."""
         return _indeterminate(self.facts.calcium, self)
 
-    @cached_property
+    @property
     def egfr_indeterminate(self) -> LabResult | None:
         """The latest current eGFR when it cannot be interpreted: the magnesium check is open."""
         return _indeterminate(self.facts.egfr, self)
@@ -152,14 +140,14 @@ class RuleContext:
             return self.egfr_indeterminate
         return None
 
-    @cached_property
+    @property
     def egfr(self) -> LabResult | None:
         result = self.facts.egfr
         if result is None or not result.determinate or not _lab_current(result, self):
             return None
         return result
 
-    @cached_property
+    @property
     def egfr_low(self) -> bool:
         return self.egfr is not None and value_of(self.egfr) < self.param("egfr-magnesium-min")
 

@@ -6,15 +6,12 @@ parameter that is itself a :class:`Line` is rendered in the card's language (nut
 
 from __future__ import annotations
 
-import functools
 import re
-from typing import Callable, Iterable, TypeVar
+from typing import Iterable
 
 from cds_service.facts.model import GlucocorticoidExposure, Indication, LabResult, MedicationUse, Source, value_of
 from cds_service.knowledge.model import Knowledge, Nutrient, fold
 from cds_service.rules.model import Line
-
-T = TypeVar("T")
 
 # Unit texts of a 25(OH)D result in mass units, where the guideline states a target (36-40 ng/mL).
 MASS_UNITS = frozenset({"ng/ml", "ug/l", "μg/l", "mcg/l"})
@@ -35,27 +32,6 @@ LAB_UNIT_KEYS = {
     "mg/dl": "unit.mg-dl",
 }
 
-
-
-def _per_nutrient(fn: Callable[[Nutrient], T]) -> Callable[[Nutrient], T]:
-    """Memoise a line that depends on the (frozen) nutrient only, by identity (bounded).
-
-    The line is shared between calls: like every rule line, its parameters are never mutated.
-    """
-    memo: dict[int, tuple[Nutrient, T]] = {}
-
-    @functools.wraps(fn)
-    def wrapper(nutrient: Nutrient) -> T:
-        found = memo.get(id(nutrient))
-        if found is not None and found[0] is nutrient:
-            return found[1]
-        if len(memo) >= 256:
-            memo.clear()
-        value = fn(nutrient)
-        memo[id(nutrient)] = (nutrient, value)  # the strong reference keeps the id from reuse
-        return value
-
-    return wrapper
 
 
 def nutrient_name(nutrient: str) -> Line:
@@ -179,7 +155,6 @@ def medication_line(key: str, uses: Iterable[MedicationUse], **params: object) -
 TAKING = "fact.taking-"
 
 
-@_per_nutrient
 def guideline_amount(nutrient: Nutrient) -> Line | None:
     """The printed guideline amount (a range where one is printed), or None when there is none."""
     if nutrient.dose_low and nutrient.dose_high and nutrient.dose_low.value != nutrient.dose_high.value:
@@ -194,7 +169,6 @@ _PRINTED = re.compile(r"^\s*(\d+(?:[.,]\d+)?)\s*(mg|ug|µg|mcg|microgram)\b", re
 _PRINTED_UNITS = {"mg": "mg", "ug": "ug", "µg": "ug", "mcg": "ug", "microgram": "ug"}
 
 
-@_per_nutrient
 def printed_amount(nutrient: Nutrient) -> Line | None:
     """The guideline amount, else the amount the printed dose text starts with (vitamin K2 has no
     structured dose, decision 4, but its text starts with the printed '45 mg')."""
@@ -208,7 +182,6 @@ def printed_amount(nutrient: Nutrient) -> Line | None:
     return Line("amount.single", {"value": value, "unit": unit(_PRINTED_UNITS[match.group(2).lower()])})
 
 
-@_per_nutrient
 def dose_line(nutrient: Nutrient) -> Line:
     """The guideline's dose and evidence dots for one nutrient (message per nutrient)."""
     params: dict[str, object] = {"dots": dots(nutrient.evidence_dots), "printed": printed_amount(nutrient)}

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Mapping
 
-from sqlalchemy import Connection, Engine, delete, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from cds_service.logs import pseudonymise
@@ -48,14 +48,17 @@ def development_secret(engine: Engine) -> str:
         return conn.execute(select(service_secrets.c.value).where(service_secrets.c.name == SECRET_NAME)).scalar_one()
 
 
+# Read on every service call: the statement is built once, with bound parameters, instead of per call
+# (building the expression was about a third of the read's CPU).
+_ACTIVE = select(suppressions.c.recommendation, suppressions.c.expires_at).where(
+    suppressions.c.patient_key == bindparam("key"), suppressions.c.expires_at > bindparam("now")
+)
+
+
 def active_suppressions(engine: Engine, key: str, now: datetime) -> dict[str, datetime]:
     """Recommendation code -> expiry of the suppressions of one patient still in force at ``now``."""
     with engine.connect() as conn:
-        rows = conn.execute(
-            select(suppressions.c.recommendation, suppressions.c.expires_at).where(
-                suppressions.c.patient_key == key, suppressions.c.expires_at > now
-            )
-        ).all()
+        rows = conn.execute(_ACTIVE, {"key": key, "now": now}).all()
     return {code: expires for code, expires in rows}
 
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from cds_service.api.language import negotiate_language
+from cds_service.cards.language import negotiate_language
 
 
 @pytest.mark.parametrize(

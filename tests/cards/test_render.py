@@ -13,7 +13,8 @@ from fhir.resources.R4B.servicerequest import ServiceRequest
 
 from cds_service.cards.i18n import Catalogue, catalogue, escape_markdown
 from cds_service.cards.model import CdsResponse, dump_json
-from cds_service.cards.render import NON_ADHERENCE_SYSTEM, OVERRIDE_CODES, pick_language, render_cards
+from cds_service.cards.language import negotiate_language
+from cds_service.cards.render import NON_ADHERENCE_SYSTEM, OVERRIDE_CODES, render_cards
 from cds_service.knowledge.model import Coding
 from cds_service.rules.model import Category, Line, Recommendation, Severity
 from tests.cards.scenarios import SCENARIOS
@@ -45,7 +46,8 @@ def resources(cards):
 
 @pytest.mark.parametrize("tag, lang", [("nl", "nl"), ("en", "en"), ("en-GB", "en"), ("NL-be", "nl"), ("fr", "nl"), ("", "nl"), (None, "nl")])
 def test_language_pick(tag, lang):
-    assert pick_language(tag) == lang
+    """One function chooses the card language (the API, from Accept-Language); render_cards takes it."""
+    assert negotiate_language(tag) == lang
 
 
 def test_dutch_is_the_default_and_english_is_available():
@@ -53,7 +55,7 @@ def test_dutch_is_the_default_and_english_is_available():
     en = card("woman-68-osteoporosis", "bone-supplements", "en")
     assert nl.summary == "Overweeg calcium, magnesium, vitamine D, vitamine K2 en soja-isoflavonen voor de botgezondheid (suppletierichtlijn)"
     assert en.summary.startswith("Consider calcium, magnesium, vitamin D, vitamin K2 and soy isoflavones")
-    assert card("woman-68-osteoporosis", "bone-supplements", "de").summary == nl.summary
+    assert card("woman-68-osteoporosis", "bone-supplements", negotiate_language("de")).summary == nl.summary
     assert "Gebruikte gegevens" in nl.detail and "Facts used" in en.detail
 
 

@@ -126,3 +126,32 @@ def test_a_database_at_the_baseline_keeps_its_rows_through_0002(engine):
         assert card["recommendation"] == "vitd-status" and card["patient_key"] is None and card["indicator"] is None
         assert conn.execute(select(func.count()).select_from(feedback)).scalar() == 1
         assert {"suppressions", "service_secrets"} <= set(inspect(conn).get_table_names())
+
+
+def test_the_start_up_check_reads_the_same_head_as_alembic():
+    """prepare_database recognises a current database without importing Alembic: the head it reads
+    from the revision files as text is Alembic's."""
+    from cds_service.storage.migrate import script_head
+
+    assert script_head() == head_revision()
+
+
+def test_a_current_database_starts_without_importing_alembic(tmp_path):
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from cds_service.storage.db import create_db_engine\n"
+        "from cds_service.storage.migrate import prepare_database, upgrade\n"
+        f"engine = create_db_engine('sqlite:///{tmp_path}/a.db')\n"
+        "if sys.argv[1] == 'create':\n"
+        "    upgrade(engine)\n"
+        "else:\n"
+        "    prepare_database(engine, production=sys.argv[1] == 'production')\n"
+        "    print('alembic' in sys.modules)\n"
+    )
+    subprocess.run([sys.executable, "-c", code, "create"], check=True)
+    for mode in ("development", "production"):
+        out = subprocess.run([sys.executable, "-c", code, mode], check=True, capture_output=True, text=True).stdout
+        assert out.strip() == "False", mode

@@ -1,11 +1,21 @@
-"""Card language from ``Accept-Language`` (guideline decision 11)."""
+"""The card language (guideline decision 11): the one place it is chosen.
+
+The API calls :func:`negotiate_language` once per request with the request's ``Accept-Language``
+and the site's default (``CDS_DEFAULT_LANGUAGE``); the chosen language is passed down as is (the
+pipeline, the cards, the guideline page), and nothing below chooses again.
+"""
 
 from __future__ import annotations
 
 from typing import Iterable
 
+SUPPORTED_LANGUAGES = ("nl", "en")  # the message catalogues there are (cards/messages/<lang>.json)
+DEFAULT_LANGUAGE = "nl"  # the guideline's language; the catalogue other languages fall back to per key
 
-def negotiate_language(header: str | None, supported: Iterable[str], default: str) -> str:
+
+def negotiate_language(
+    header: str | None, supported: Iterable[str] = SUPPORTED_LANGUAGES, default: str = DEFAULT_LANGUAGE
+) -> str:
     """The supported language the client prefers most (by q-value, then order), else ``default``.
 
     ``nl-NL`` matches ``nl``; ``*`` matches the default; ``q=0`` means "not acceptable".
