@@ -1,13 +1,12 @@
 """FHIR resources -> :class:`~cds_service.facts.model.PatientFacts`.
 
 Runs per request: everything that depends only on the knowledge (value-set indexes, parameters)
-is prepared once per :class:`Knowledge` and cached. Malformed resources are skipped and counted in
+is :func:`prepare`\ d once, by the pipeline. Malformed resources are skipped and counted in
 ``notes``; nothing here raises on bad input.
 """
 
 from __future__ import annotations
 
-import weakref
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -49,7 +48,11 @@ class Prepared:
     lab: LabRules
 
 
-def _prepare(k: Knowledge) -> Prepared:
+def prepare(k: Knowledge) -> Prepared:
+    """What the facts layer derives from the knowledge: built once by the pipeline (with the cards'
+    parts) and passed to every call. Measured (issue 11, bench.profile, 100-resource patient-view):
+    building it per call makes the facts stage 4.2 instead of 1.8 ms, +18 % of the call.
+    """
     p = k.param
     return Prepared(
         conditions=Index(k, CONDITION_SETS),
@@ -74,7 +77,6 @@ def _prepare(k: Knowledge) -> Prepared:
             calcium_mgdl_divisor=p("calcium-mgdl-to-mmol"),
             albumin_reference=p("calcium-albumin-reference-gl"),
             albumin_factor=p("calcium-albumin-factor"),
-            current_months=p("lab-current-months"),
             albumin_pair_days=p("calcium-albumin-pair-days"),
             calcium_min=p("calcium-plausible-min-mmol"),
             calcium_max=p("calcium-plausible-max-mmol"),
@@ -82,28 +84,6 @@ def _prepare(k: Knowledge) -> Prepared:
             albumin_max=p("albumin-plausible-max-gl"),
         ),
     )
-
-
-_CACHE: dict[int, tuple[weakref.ref, Prepared]] = {}
-
-
-def prepared(knowledge: Knowledge) -> Prepared:
-    """What the facts layer derives from ``knowledge``, built once while it lives.
-
-    Measured (issue 11, bench.profile, 100-resource patient-view, 7 alternated rounds): building
-    it per call makes the facts stage 4.2 instead of 1.8 ms, +18 % of the call.
-    """
-    key = id(knowledge)
-    hit = _CACHE.get(key)
-    if hit is not None and hit[0]() is knowledge:
-        return hit[1]
-    built = _prepare(knowledge)
-
-    def forget(_: object) -> None:
-        _CACHE.pop(key, None)
-
-    _CACHE[key] = (weakref.ref(knowledge, forget), built)
-    return built
 
 
 def _resources(data: ResolvedData, key: str, bad: list[int]) -> list[dict]:
@@ -124,9 +104,11 @@ def build_facts(
     *,
     draft_orders: dict | None = None,
     selections: list[str] | None = None,
+    prepared: Prepared | None = None,
 ) -> PatientFacts:
-    """Facts for one patient. ``draft_orders`` is the order hooks' ``context.draftOrders`` Bundle."""
-    prep = prepared(knowledge)
+    """Facts for one patient. ``draft_orders`` is the order hooks' ``context.draftOrders`` Bundle;
+    ``prepared``: :func:`prepare` of ``knowledge`` (the pipeline's; built here when not given)."""
+    prep = prepared if prepared is not None else prepare(knowledge)
     today = now.date()
     bad = [0]
     notes: list[str] = []
@@ -166,10 +148,9 @@ def build_facts(
         records, cond.steroid_status, any(s.kind == "adrenal-insufficiency" for s in safety), prep.gc, today
     )
 
-    since = today - timedelta(days=round(prep.lab.current_months * 30.4375))
     vitamin_d = labs.vitamin_d(_resources(data, "vitaminD", bad), prep.labs, prep.lab)
-    calcium = labs.calcium(_resources(data, "calcium", bad), prep.labs, prep.lab, since)
-    egfr = labs.egfr(_resources(data, "kidney", bad), prep.labs, since)
+    calcium = labs.calcium(_resources(data, "calcium", bad), prep.labs, prep.lab)
+    egfr = labs.egfr(_resources(data, "kidney", bad), prep.labs)
     orders, malformed = lab_orders(_resources(data, "labOrders", bad), other_drafts, chosen, prep.labs, today)
     bad[0] += malformed
     if sum(1 for v in vitamin_d if v.problem):

@@ -19,7 +19,7 @@ g/L) is not used, since it would fake a large correction.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Iterable
 
 from cds_service.facts.match import Index
@@ -47,7 +47,6 @@ class LabRules:
     calcium_mgdl_divisor: float
     albumin_reference: float
     albumin_factor: float
-    current_months: float
     albumin_pair_days: float
     calcium_min: float  # plausible measured serum calcium, mmol/L
     calcium_max: float
@@ -158,12 +157,9 @@ def vitamin_d(resources: list[dict], index: Index, rules: LabRules) -> list[LabR
     return [_result(r, value, "nmol/L", problem) for r, value, problem in ordered]
 
 
-def _current(r: _Reading, since: date) -> bool:
-    return r.when is not None and r.when.date() >= since
-
-
-def calcium(resources: list[dict], index: Index, rules: LabRules, since: date) -> LabResult | None:
-    """The latest current serum calcium in mmol/L, albumin-corrected when possible."""
+def calcium(resources: list[dict], index: Index, rules: LabRules) -> LabResult | None:
+    """The latest dated serum calcium in mmol/L, albumin-corrected when possible (whether it is
+    still current, ``lab-current-months``, the rules decide)."""
     totals: list[_Reading] = []
     direct: list[_Reading] = []
     albumins: list[tuple[datetime, float]] = []
@@ -177,7 +173,7 @@ def calcium(resources: list[dict], index: Index, rules: LabRules, since: date) -
                     albumins.append((r.when, grams))
         elif test is not None:
             r = _read(resource, test, _CALCIUM, _CALCIUM)
-            if _current(r, since):
+            if r.when is not None:
                 (direct if test == "lab-calcium-corrected" else totals).append(r)
     candidates = [(r.when, 1, r) for r in direct if r.when] + [(r.when, 0, r) for r in totals if r.when]
     if not candidates:
@@ -204,13 +200,13 @@ def _nearest(albumins: list[tuple[datetime, float]], when: datetime, days: float
     return min(near)[1] if near else None
 
 
-def egfr(resources: list[dict], index: Index, since: date) -> LabResult | None:
-    """The latest current eGFR in mL/min/1.73m2."""
+def egfr(resources: list[dict], index: Index) -> LabResult | None:
+    """The latest dated eGFR in mL/min/1.73m2 (whether it is still current, the rules decide)."""
     readings = []
     for resource in resources:
         if _tests(resource, index, ("lab-egfr",)):
             r = _read(resource, "lab-egfr", _EGFR, _EGFR)
-            if _current(r, since):
+            if r.when is not None:
                 readings.append(r)
     if not readings:
         return None
