@@ -1,7 +1,7 @@
 """FHIR resources -> :class:`~cds_service.facts.model.PatientFacts`.
 
 Runs per request: everything that depends only on the knowledge (value-set indexes, parameters)
-is :func:`prepare`\ d once, by the pipeline. Malformed resources are skipped and counted in
+is prepared once (:func:`prepare`), by the pipeline. Malformed resources are skipped and counted in
 ``notes``; nothing here raises on bad input.
 """
 
