@@ -1,25 +1,29 @@
 """FHIR resources -> :class:`~cds_service.facts.model.PatientFacts`.
 
 Runs per request: everything that depends only on the knowledge (value-set indexes, parameters)
-is prepared once (:func:`prepare`), by the pipeline. Malformed resources are skipped and counted in
-``notes``; nothing here raises on bad input.
+is prepared once (:func:`prepare`), by the pipeline. Resources are the read model's
+(:mod:`cds_service.fhir.model`): those resolution produced as they are, any other (a test's dicts,
+the hook's draft orders) read here; what is no resource is skipped and counted in ``notes``.
+Nothing here raises on bad input.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
+from typing import cast
 
 from cds_service.facts import glucocorticoids, labs
 from cds_service.facts.conditions import FractureRules, condition_facts
 from cds_service.facts.glucocorticoids import GcRules
 from cds_service.facts.labs import LabRules
 from cds_service.facts.match import Index
-from cds_service.facts.medications import MedicationRules, collect, drafts
+from cds_service.facts.medications import MedicationRules, collect, draft_resources, drafts
 from cds_service.facts.model import Domain, PatientFacts, Sex
 from cds_service.facts.orders import lab_orders
 from cds_service.facts.patient import age_on, birth_date, deceased, sex
 from cds_service.fhir.data import ResolvedData
+from cds_service.fhir.model import AnyResource, Patient, read, read_as
 from cds_service.knowledge.model import CONDITION_SETS, LAB_SETS, MEDICATION_SETS, Knowledge
 
 KEY_DOMAINS: dict[str, Domain] = {
@@ -86,14 +90,16 @@ def prepare(k: Knowledge) -> Prepared:
     )
 
 
-def _resources(data: ResolvedData, key: str, bad: list[int]) -> list[dict]:
+def _resources(data: ResolvedData, key: str, bad: list[int]) -> list[AnyResource]:
+    """The resources of a prefetch key, read by the read model; what is no resource is counted."""
     items = data.resources.get(key)
     if not isinstance(items, list):
         if items is not None:
             bad[0] += 1
         return []
-    good = [r for r in items if isinstance(r, dict)]
-    bad[0] += len(items) - len(good)
+    found = [read(r) for r in items]
+    good = [r for r in found if r is not None]
+    bad[0] += len(found) - len(good)
     return good
 
 
@@ -115,10 +121,10 @@ def build_facts(
     unknown = {KEY_DOMAINS[k] for k in data.unknown if k in KEY_DOMAINS}
     if any(k not in KEY_DOMAINS for k in data.unknown):
         notes.append("unknown prefetch keys not mapped to a domain: %d" % sum(k not in KEY_DOMAINS for k in data.unknown))
-    patient = data.patient if isinstance(data.patient, dict) else None
+    patient = cast(Patient | None, read_as(data.patient, "Patient"))
     if patient is None:
         unknown.add(Domain.PATIENT)
-        patient = {}
+        patient = {"resourceType": "Patient"}
     born = birth_date(patient)
     chosen = frozenset(s for s in (selections or ()) if isinstance(s, str))
 
@@ -128,14 +134,15 @@ def build_facts(
     )
     bad[0] += cond.skipped
 
-    medications = data.medications if isinstance(data.medications, dict) else {}
+    given = data.medications if isinstance(data.medications, dict) else {}
+    medications = {ref: med for ref, m in given.items() if (med := read(m)) is not None}
     records = []
     for key in MEDICATION_KEYS:
         found, malformed = collect(_resources(data, key, bad), medications, prep.medications, prep.meds, today)
         records.extend(found)
         bad[0] += malformed
     draft_records, other_drafts, malformed = drafts(
-        draft_orders, chosen, medications, prep.medications, prep.meds, today
+        draft_resources(draft_orders), chosen, medications, prep.medications, prep.meds, today
     )
     records.extend(draft_records)
     bad[0] += malformed
@@ -161,7 +168,7 @@ def build_facts(
     return PatientFacts(
         now=now,
         age=age_on(patient.get("birthDate"), today),
-        sex=sex(patient) if patient else Sex.UNKNOWN,
+        sex=sex(patient),
         deceased=deceased(patient),
         pregnant=cond.pregnant,
         breastfeeding=cond.breastfeeding,

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Mapping
+from typing import Any, Mapping, cast
 
 from cds_service.facts.amounts import amounts
 from cds_service.facts.dosage import Amount as Daily
@@ -45,6 +45,7 @@ from cds_service.facts.values import (
     source,
     text,
 )
+from cds_service.fhir.model import AnyResource, Bundle, read, read_as
 
 GC = "glucocorticoid-systemic"
 _REQUEST_CURRENT = frozenset({"active", "on-hold"})
@@ -88,7 +89,7 @@ def _route(dosages: object, product: Product) -> str | None:
     return route_from_texts(product.form_texts + product.texts)
 
 
-def _units_per_day(resource: dict) -> Daily | None:
+def _units_per_day(resource: Mapping[str, Any]) -> Daily | None:
     """Dispense fallback: quantity / daysSupply when no dosage says how much a day."""
     qty = quantity_amount(resource.get("quantity"))
     days = in_range(number(as_dict(resource.get("daysSupply")).get("value")), MIN_PERIOD_DAYS, MAX_DAYS)
@@ -97,7 +98,7 @@ def _units_per_day(resource: dict) -> Daily | None:
     return daily, qty[1]
 
 
-def _supply_end(resource: dict, start: date | None, daily: Daily | None) -> tuple[date | None, float | None]:
+def _supply_end(resource: Mapping[str, Any], start: date | None, daily: Daily | None) -> tuple[date | None, float | None]:
     """Terminology 2.1 step 4: validityPeriod, expected supply x (1 + repeats), quantity / daily."""
     request = as_dict(resource.get("dispenseRequest"))
     _, validity_end = period(request.get("validityPeriod"))
@@ -118,8 +119,8 @@ def _supply_end(resource: dict, start: date | None, daily: Daily | None) -> tupl
 
 
 def record_from(
-    resource: dict,
-    medications: Mapping[str, dict],
+    resource: Mapping[str, Any],
+    medications: Mapping[str, Any],
     index: Index,
     rules: MedicationRules,
     today: date,
@@ -183,7 +184,7 @@ def record_from(
 def _timeline(
     kind: str,
     status: str,
-    resource: dict,
+    resource: Mapping[str, Any],
     dosages: object,
     daily: Daily | None,
     rules: MedicationRules,
@@ -220,8 +221,8 @@ def _timeline(
 
 
 def collect(
-    resources: list[dict],
-    medications: Mapping[str, dict],
+    resources: list[AnyResource],
+    medications: Mapping[str, Any],
     index: Index,
     rules: MedicationRules,
     today: date,
@@ -241,18 +242,18 @@ def collect(
 
 
 def drafts(
-    bundle: object,
+    resources: list[AnyResource],
     selections: frozenset[str],
-    medications: Mapping[str, dict],
+    medications: Mapping[str, Any],
     index: Index,
     rules: MedicationRules,
     today: date,
-) -> tuple[list[MedRecord], list[dict], int]:
+) -> tuple[list[MedRecord], list[AnyResource], int]:
     """Draft MedicationRequests as records; other draft resources returned for the lab-order reader."""
     records: list[MedRecord] = []
-    others: list[dict] = []
+    others: list[AnyResource] = []
     bad = 0
-    for resource in draft_resources(bundle):
+    for resource in resources:
         if resource.get("resourceType") != "MedicationRequest":
             others.append(resource)
             continue
@@ -269,11 +270,11 @@ def drafts(
     return records, others, bad
 
 
-def draft_resources(bundle: object) -> list[dict]:
-    """The resources of a ``context.draftOrders`` Bundle (or a plain list of resources)."""
-    if isinstance(bundle, dict):
-        entries = [as_dict(e).get("resource") for e in as_list(bundle.get("entry"))]
+def draft_resources(bundle: object) -> list[AnyResource]:
+    """The resources of a ``context.draftOrders`` Bundle (or a plain list of resources), read."""
+    if isinstance(bundle, list):
+        found = [read(r) for r in bundle]
     else:
-        entries = as_list(bundle)
-    return [e for e in entries if isinstance(e, dict)]
-
+        draft = cast(Bundle | None, read_as(bundle, "Bundle"))
+        found = [e.get("resource") for e in draft.get("entry") or ()] if draft else []
+    return [r for r in found if r is not None]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Mapping
+from typing import Any, Mapping
 
 from cds_service.facts.dosage import Amount, quantity_amount
 from cds_service.facts.match import Index
@@ -39,7 +39,7 @@ class Product:
     resolved: bool = True  # False: a reference we could not resolve (name from its display only)
 
 
-def resolve_medication(resource: dict, medications: Mapping[str, dict]) -> dict | None:
+def resolve_medication(resource: Mapping[str, Any], medications: Mapping[str, Any]) -> dict | None:
     """The Medication resource a record references, if it can be found."""
     ref = text(as_dict(resource.get("medicationReference")).get("reference"))
     if not ref:
@@ -55,7 +55,7 @@ def resolve_medication(resource: dict, medications: Mapping[str, dict]) -> dict 
     return found if isinstance(found, dict) else None
 
 
-def product_of(resource: dict, medications: Mapping[str, dict], index: Index) -> Product | None:
+def product_of(resource: Mapping[str, Any], medications: Mapping[str, Any], index: Index) -> Product | None:
     """The product of a MedicationRequest / Statement / Dispense, or None when it names none."""
     concept = resource.get("medicationCodeableConcept")
     medication = None
