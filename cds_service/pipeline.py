@@ -28,7 +28,7 @@ from cds_service.auth.base import AuthContext
 from cds_service.cards.language import DEFAULT_LANGUAGE
 from cds_service.cards.model import Card, CdsResponse, dump_json
 from cds_service.cards.render import CardParts, build_card_parts, render_cards
-from cds_service.facts.build import build_facts
+from cds_service.facts.build import Prepared, build_facts, prepare
 from cds_service.fhir.data import ResolvedData
 from cds_service.fhir.resolve import PatientUnavailable, resolve
 from cds_service.hooks import ORDER_HOOKS, ORDER_SELECT, Catalogue, HookCall, ServiceDefinition
@@ -82,9 +82,11 @@ class Pipeline:
     clock: Clock = utc_now
     extra_codings: dict[str, tuple] = field(default_factory=dict)  # site orderable codings per nutrient
     parts: CardParts = field(init=False)  # what every card of a language shares, built once
+    prepared: Prepared = field(init=False)  # what the facts derive from the knowledge, built once
 
     def __post_init__(self) -> None:
         self.parts = build_card_parts(self.knowledge)
+        self.prepared = prepare(self.knowledge)
 
     async def call(
         self,
@@ -155,6 +157,7 @@ class Pipeline:
                 now,
                 draft_orders=draft_orders,
                 selections=request.context.get("selections") if service.hook == ORDER_SELECT else None,
+                prepared=self.prepared,
             )
         except Exception as exc:
             raise StageError("facts", exc) from exc

@@ -42,13 +42,18 @@ async def read_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-async def read_json_object(request: Request, limit: int) -> dict[str, Any]:
-    """The body as a JSON object: 415 for a non-JSON media type, 413 if too large, 400 if malformed."""
+async def read_json_bytes(request: Request, limit: int) -> bytes:
+    """The body of a JSON request: 415 for a non-JSON media type, 413 if too large, 400 if empty."""
     _check_media_type(request)
     raw = await read_body(request, limit)
     raw = raw.removeprefix(UTF8_BOM)  # RFC 8259 8.1: a parser MAY ignore a byte order mark
     if not raw.strip():
         raise ApiError(400, "The request body is empty; a JSON object is required.")
+    return raw
+
+
+def loads_object(raw: bytes) -> dict[str, Any]:
+    """``raw`` as a JSON object (orjson): 400 if it is not valid JSON or not an object."""
     try:
         value = orjson.loads(raw)
     except orjson.JSONDecodeError:
@@ -56,3 +61,8 @@ async def read_json_object(request: Request, limit: int) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise ApiError(400, "The request body must be a JSON object.")
     return value
+
+
+async def read_json_object(request: Request, limit: int) -> dict[str, Any]:
+    """The body as a JSON object: 415 for a non-JSON media type, 413 if too large, 400 if malformed."""
+    return loads_object(await read_json_bytes(request, limit))

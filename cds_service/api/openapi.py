@@ -15,7 +15,7 @@ from fastapi.openapi.utils import get_openapi
 from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
-from cds_service.api.models import FeedbackRequest, HookRequest
+from cds_service.api.models import FeedbackRequest, HookRequestDocument
 from cds_service.api.schemas import Discovery, Health, OperationOutcome, Ready
 from cds_service.cards.model import CdsResponse
 
@@ -25,7 +25,7 @@ REF = "#/components/schemas/{model}"
 JSON_TYPE = "application/json"
 
 _MODELS: tuple[tuple[type[BaseModel], JsonSchemaMode], ...] = (
-    (HookRequest, "validation"),
+    (HookRequestDocument, "validation"),
     (FeedbackRequest, "validation"),
     (CdsResponse, "serialization"),
     (Discovery, "serialization"),

@@ -11,12 +11,12 @@ from fastapi import Path
 from starlette.requests import Request
 from starlette.responses import Response
 
-from cds_service.api.body import read_json_object
+from cds_service.api.body import read_json_bytes, read_json_object
 from cds_service.hooks import ServiceDefinition
 from cds_service.api.errors import JSON, ApiError
 from cds_service.api.guideline import guideline_page_url
 from cds_service.api.middleware import where
-from cds_service.api.models import parse_feedback, parse_hook_request
+from cds_service.api.models import parse_feedback, parse_hook_json
 from cds_service.auth.base import AuthContext, ForbiddenFhirServer, Unauthorized
 from cds_service.cards.language import negotiate_language
 from cds_service.cards.render import OVERRIDE_CODES
@@ -67,8 +67,8 @@ async def call_service(request: Request, service_id: ServiceId) -> Response:
     service = _service(request, service_id)
     try:
         auth = await authenticate(request)
-        body = await read_json_object(request, state.settings.max_body_bytes)
-        hook_request = parse_hook_request(body, service.hook, service.prefetch.keys())
+        raw = await read_json_bytes(request, state.settings.max_body_bytes)
+        hook_request = parse_hook_json(raw, service.hook, service.prefetch.keys())
     except ApiError as exc:  # refused before the pipeline: counted by status (http-400, http-401 ...)
         record_call(service.id, f"http-{exc.status}", time.perf_counter() - started)
         raise

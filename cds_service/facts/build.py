@@ -1,26 +1,29 @@
 """FHIR resources -> :class:`~cds_service.facts.model.PatientFacts`.
 
 Runs per request: everything that depends only on the knowledge (value-set indexes, parameters)
-is prepared once per :class:`Knowledge` and cached. Malformed resources are skipped and counted in
-``notes``; nothing here raises on bad input.
+is prepared once (:func:`prepare`), by the pipeline. Resources are the read model's
+(:mod:`cds_service.fhir.model`): those resolution produced as they are, any other (a test's dicts,
+the hook's draft orders) read here; what is no resource is skipped and counted in ``notes``.
+Nothing here raises on bad input.
 """
 
 from __future__ import annotations
 
-import weakref
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
+from typing import cast
 
 from cds_service.facts import glucocorticoids, labs
 from cds_service.facts.conditions import FractureRules, condition_facts
 from cds_service.facts.glucocorticoids import GcRules
 from cds_service.facts.labs import LabRules
 from cds_service.facts.match import Index
-from cds_service.facts.medications import MedicationRules, collect, drafts
+from cds_service.facts.medications import MedicationRules, collect, draft_resources, drafts
 from cds_service.facts.model import Domain, PatientFacts, Sex
 from cds_service.facts.orders import lab_orders
 from cds_service.facts.patient import age_on, birth_date, deceased, sex
 from cds_service.fhir.data import ResolvedData
+from cds_service.fhir.model import AnyResource, Patient, read, read_as
 from cds_service.knowledge import units
 from cds_service.knowledge.model import CONDITION_SETS, LAB_SETS, MEDICATION_SETS, Knowledge
 
@@ -50,7 +53,11 @@ class Prepared:
     lab: LabRules
 
 
-def _prepare(k: Knowledge) -> Prepared:
+def prepare(k: Knowledge) -> Prepared:
+    """What the facts layer derives from the knowledge: built once by the pipeline (with the cards'
+    parts) and passed to every call. Measured (issue 11, bench.profile, 100-resource patient-view):
+    building it per call makes the facts stage 4.2 instead of 1.8 ms, +18 % of the call.
+    """
     p = k.param
     return Prepared(
         conditions=Index(k, CONDITION_SETS),
@@ -75,7 +82,6 @@ def _prepare(k: Knowledge) -> Prepared:
             calcium_mgdl_divisor=p("calcium-mgdl-to-mmol"),
             albumin_reference=p("calcium-albumin-reference-gl"),
             albumin_factor=p("calcium-albumin-factor"),
-            current_months=p("lab-current-months"),
             albumin_pair_days=p("calcium-albumin-pair-days"),
             calcium_min=p("calcium-plausible-min-mmol"),
             calcium_max=p("calcium-plausible-max-mmol"),
@@ -85,36 +91,16 @@ def _prepare(k: Knowledge) -> Prepared:
     )
 
 
-_CACHE: dict[int, tuple[weakref.ref, Prepared]] = {}
-
-
-def prepared(knowledge: Knowledge) -> Prepared:
-    """What the facts layer derives from ``knowledge``, built once while it lives.
-
-    Measured (issue 11, bench.profile, 100-resource patient-view, 7 alternated rounds): building
-    it per call makes the facts stage 4.2 instead of 1.8 ms, +18 % of the call.
-    """
-    key = id(knowledge)
-    hit = _CACHE.get(key)
-    if hit is not None and hit[0]() is knowledge:
-        return hit[1]
-    built = _prepare(knowledge)
-
-    def forget(_: object) -> None:
-        _CACHE.pop(key, None)
-
-    _CACHE[key] = (weakref.ref(knowledge, forget), built)
-    return built
-
-
-def _resources(data: ResolvedData, key: str, bad: list[int]) -> list[dict]:
+def _resources(data: ResolvedData, key: str, bad: list[int]) -> list[AnyResource]:
+    """The resources of a prefetch key, read by the read model; what is no resource is counted."""
     items = data.resources.get(key)
     if not isinstance(items, list):
         if items is not None:
             bad[0] += 1
         return []
-    good = [r for r in items if isinstance(r, dict)]
-    bad[0] += len(items) - len(good)
+    found = [read(r) for r in items]
+    good = [r for r in found if r is not None]
+    bad[0] += len(found) - len(good)
     return good
 
 
@@ -125,19 +111,21 @@ def build_facts(
     *,
     draft_orders: dict | None = None,
     selections: list[str] | None = None,
+    prepared: Prepared | None = None,
 ) -> PatientFacts:
-    """Facts for one patient. ``draft_orders`` is the order hooks' ``context.draftOrders`` Bundle."""
-    prep = prepared(knowledge)
+    """Facts for one patient. ``draft_orders`` is the order hooks' ``context.draftOrders`` Bundle;
+    ``prepared``: :func:`prepare` of ``knowledge`` (the pipeline's; built here when not given)."""
+    prep = prepared if prepared is not None else prepare(knowledge)
     today = now.date()
     bad = [0]
     notes: list[str] = []
     unknown = {KEY_DOMAINS[k] for k in data.unknown if k in KEY_DOMAINS}
     if any(k not in KEY_DOMAINS for k in data.unknown):
         notes.append("unknown prefetch keys not mapped to a domain: %d" % sum(k not in KEY_DOMAINS for k in data.unknown))
-    patient = data.patient if isinstance(data.patient, dict) else None
+    patient = cast(Patient | None, read_as(data.patient, "Patient"))
     if patient is None:
         unknown.add(Domain.PATIENT)
-        patient = {}
+        patient = {"resourceType": "Patient"}
     born = birth_date(patient)
     chosen = frozenset(s for s in (selections or ()) if isinstance(s, str))
 
@@ -147,14 +135,15 @@ def build_facts(
     )
     bad[0] += cond.skipped
 
-    medications = data.medications if isinstance(data.medications, dict) else {}
+    given = data.medications if isinstance(data.medications, dict) else {}
+    medications = {ref: med for ref, m in given.items() if (med := read(m)) is not None}
     records = []
     for key in MEDICATION_KEYS:
         found, malformed = collect(_resources(data, key, bad), medications, prep.medications, prep.meds, today)
         records.extend(found)
         bad[0] += malformed
     draft_records, other_drafts, malformed = drafts(
-        draft_orders, chosen, medications, prep.medications, prep.meds, today
+        draft_resources(draft_orders), chosen, medications, prep.medications, prep.meds, today
     )
     records.extend(draft_records)
     bad[0] += malformed
@@ -167,10 +156,9 @@ def build_facts(
         records, cond.steroid_status, any(s.kind == "adrenal-insufficiency" for s in safety), prep.gc, today
     )
 
-    since = today - timedelta(days=round(units.months_to_days(prep.lab.current_months)))
     vitamin_d = labs.vitamin_d(_resources(data, "vitaminD", bad), prep.labs, prep.lab)
-    calcium = labs.calcium(_resources(data, "calcium", bad), prep.labs, prep.lab, since)
-    egfr = labs.egfr(_resources(data, "kidney", bad), prep.labs, since)
+    calcium = labs.calcium(_resources(data, "calcium", bad), prep.labs, prep.lab)
+    egfr = labs.egfr(_resources(data, "kidney", bad), prep.labs)
     orders, malformed = lab_orders(_resources(data, "labOrders", bad), other_drafts, chosen, prep.labs, today)
     bad[0] += malformed
     if sum(1 for v in vitamin_d if v.problem):
@@ -181,7 +169,7 @@ def build_facts(
     return PatientFacts(
         now=now,
         age=age_on(patient.get("birthDate"), today),
-        sex=sex(patient) if patient else Sex.UNKNOWN,
+        sex=sex(patient),
         deceased=deceased(patient),
         pregnant=cond.pregnant,
         breastfeeding=cond.breastfeeding,

@@ -12,25 +12,20 @@ Status handling (documented choices):
 * Codes first (any system, via the value sets); the text (``code.text``, coding displays) is read
   only when no coding matched any condition value set, so "osteoporose zonder fractuur" coded L95
   never becomes a fracture by its text.
+
+Resources are the read model's (:mod:`cds_service.fhir.model`): each field of its type or None.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import cast
 
 from cds_service.facts.match import Index
 from cds_service.facts.model import Indication, IndicationKind, SafetyCondition, Source
-from cds_service.facts.values import (
-    as_dict,
-    codings,
-    concept_display,
-    concept_texts,
-    number,
-    parse_date,
-    source,
-    text,
-)
+from cds_service.facts.values import codings, concept_display, concept_texts, parse_date, source, text
+from cds_service.fhir.model import AnyResource, CodeableConcept, Condition, Procedure
 from cds_service.knowledge import units
 
 _RISK_FACTORS: dict[str, IndicationKind] = {
@@ -81,38 +76,37 @@ class FractureRules:
     recent_months: float
 
 
-def _status(concept: object) -> str | None:
+def _status(concept: CodeableConcept | None) -> str | None:
     for _, code, _ in codings(concept):
         if code:
             return code
     return None
 
 
-def _matches(index: Index, concept: object) -> set[str]:
+def _matches(index: Index, concept: CodeableConcept | None) -> set[str]:
     found = index.codings(codings(concept))
     return found or index.texts(concept_texts(concept))
 
 
-def _onset(resource: dict, born: date | None) -> date | None:
-    for key in ("onsetDateTime", "performedDateTime"):
-        day = parse_date(resource.get(key))
-        if day:
-            return day
-    for key in ("onsetPeriod", "performedPeriod"):
-        day = parse_date(as_dict(resource.get(key)).get("start"))
-        if day:
-            return day
-    years = number(as_dict(resource.get("onsetAge")).get("value"))
+def _onset(resource: Condition | Procedure, born: date | None) -> date | None:
+    if resource["resourceType"] == "Procedure":
+        return parse_date(resource.get("performedDateTime")) or parse_date(
+            (resource.get("performedPeriod") or {}).get("start")
+        )
+    day = parse_date(resource.get("onsetDateTime")) or parse_date((resource.get("onsetPeriod") or {}).get("start"))
+    if day:
+        return day
+    years = (resource.get("onsetAge") or {}).get("value")
     if born is not None and years is not None and 0 <= years < 150:
         return born + timedelta(days=round(units.years_to_days(years)))
     return None
 
 
-def _abated(resource: dict, today: date) -> bool:
-    if resource.get("abatementBoolean") is True or isinstance(resource.get("abatementString"), str):
+def _abated(resource: Condition, today: date) -> bool:
+    if resource.get("abatementBoolean") is True or resource.get("abatementString") is not None:
         return True
     end = parse_date(resource.get("abatementDateTime")) or parse_date(
-        as_dict(resource.get("abatementPeriod")).get("end")
+        (resource.get("abatementPeriod") or {}).get("end")
     )
     return end is not None and end <= today
 
@@ -124,8 +118,8 @@ def _age_at(born: date | None, day: date) -> int | None:
 
 
 def condition_facts(
-    conditions: list[dict],
-    procedures: list[dict],
+    conditions: list[AnyResource],
+    procedures: list[AnyResource],
     index: Index,
     rules: FractureRules,
     born: date | None,
@@ -148,7 +142,7 @@ def condition_facts(
 
 
 def _condition(
-    resource: dict,
+    found: AnyResource,
     index: Index,
     rules: FractureRules,
     born: date | None,
@@ -156,9 +150,10 @@ def _condition(
     recent_from: date,
     out: ConditionFacts,
 ) -> None:
-    if resource.get("resourceType") != "Condition":
+    if found.get("resourceType") != "Condition":
         out.skipped += 1
         return
+    resource = cast(Condition, found)
     matched = _matches(index, resource.get("code"))  # first: most conditions match no value set
     if not matched:
         return
@@ -193,7 +188,7 @@ def _condition(
 
 def _fracture(
     matched: set[str],
-    resource: dict,
+    resource: Condition,
     src: Source,
     onset: date | None,
     born: date | None,
@@ -215,10 +210,11 @@ def _fracture(
         out.indications.append(Indication(IndicationKind.RECENT_FRACTURE, src, onset or when))
 
 
-def _procedure(resource: dict, index: Index, born: date | None, out: ConditionFacts) -> None:
-    if resource.get("resourceType") != "Procedure":
+def _procedure(found: AnyResource, index: Index, born: date | None, out: ConditionFacts) -> None:
+    if found.get("resourceType") != "Procedure":
         out.skipped += 1
         return
+    resource = cast(Procedure, found)
     if text(resource.get("status")) not in _PROCEDURE_DONE:
         return
     matched = _matches(index, resource.get("code"))

@@ -19,12 +19,13 @@ g/L) is not used, since it would fake a large correction.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
-from typing import Iterable
+from datetime import datetime
+from typing import Iterable, cast
 
 from cds_service.facts.match import Index
 from cds_service.facts.model import LabResult
-from cds_service.facts.values import as_dict, codings, concept_display, concept_texts, number, parse_datetime, source, text
+from cds_service.facts.values import codings, concept_display, concept_texts, parse_datetime, source, text
+from cds_service.fhir.model import AnyResource, Observation, Quantity
 from cds_service.knowledge import units
 from cds_service.knowledge.model import UCUM
 
@@ -50,7 +51,6 @@ class LabRules:
     calcium_mgdl_divisor: float
     albumin_reference: float
     albumin_factor: float
-    current_months: float
     albumin_pair_days: float
     calcium_min: float  # plausible measured serum calcium, mmol/L
     calcium_max: float
@@ -63,7 +63,7 @@ def _key(unit: str) -> str:
     return key.replace("{1.73_m2}", "1.73m2").replace("per1.73m2", "/1.73m2")
 
 
-def _unit(quantity: dict, ucum: dict, aliases: dict) -> tuple[str | None, str | None, bool, str | None]:
+def _unit(quantity: Quantity, ucum: dict, aliases: dict) -> tuple[str | None, str | None, bool, str | None]:
     """``(scale name, original unit, flagged, problem)`` for a Quantity's unit."""
     code = text(quantity.get("code"))
     unit = text(quantity.get("unit"))
@@ -77,18 +77,18 @@ def _unit(quantity: dict, ucum: dict, aliases: dict) -> tuple[str | None, str | 
     return (hit[0], raw, hit[1], None) if hit else (None, raw, False, "unknown-unit")
 
 
-def effective(resource: dict) -> datetime | None:
+def effective(resource: Observation) -> datetime | None:
     return (
         parse_datetime(resource.get("effectiveDateTime"))
         or parse_datetime(resource.get("effectiveInstant"))
-        or parse_datetime(as_dict(resource.get("effectivePeriod")).get("start"))
+        or parse_datetime((resource.get("effectivePeriod") or {}).get("start"))
         or parse_datetime(resource.get("issued"))
     )
 
 
 @dataclass(frozen=True, slots=True)
 class _Reading:
-    resource: dict
+    resource: Observation
     test: str
     when: datetime | None
     value: float | None
@@ -99,12 +99,12 @@ class _Reading:
     comparator: str | None
 
 
-def _read(resource: dict, test: str, ucum: dict, aliases: dict) -> _Reading:
+def _read(resource: Observation, test: str, ucum: dict, aliases: dict) -> _Reading:
     quantity = resource.get("valueQuantity")
     when = effective(resource)
-    if not isinstance(quantity, dict):
+    if quantity is None:
         return _Reading(resource, test, when, None, None, None, False, "no-value", None)
-    value = number(quantity.get("value"))
+    value = quantity.get("value")
     scale, original, flagged, problem = _unit(quantity, ucum, aliases)
     if value is None:
         problem = "no-value"
@@ -129,9 +129,13 @@ def _result(r: _Reading, value: float | None, unit: str, problem: str | None, co
     )
 
 
-def _tests(resource: dict, index: Index, wanted: Iterable[str]) -> str | None:
+def _observation(resource: AnyResource) -> Observation | None:
+    return cast(Observation, resource) if resource.get("resourceType") == "Observation" else None
+
+
+def _tests(resource: Observation, index: Index, wanted: Iterable[str]) -> str | None:
     """The first of ``wanted`` lab value sets the Observation's code matches (codes, then text)."""
-    if resource.get("resourceType") != "Observation" or text(resource.get("status")) not in COUNTED_STATUS:
+    if text(resource.get("status")) not in COUNTED_STATUS:
         return None
     concept = resource.get("code")
     matched = index.codings(codings(concept)) or index.texts(concept_texts(concept))
@@ -142,12 +146,12 @@ def _newest_first(readings: list) -> list:
     return sorted(readings, key=lambda r: (r.when is not None, r.when or datetime.min), reverse=True)
 
 
-def vitamin_d(resources: list[dict], index: Index, rules: LabRules) -> list[LabResult]:
+def vitamin_d(resources: list[AnyResource], index: Index, rules: LabRules) -> list[LabResult]:
     """Counted 25(OH)D results in nmol/L, newest first."""
     factors = {"nmol": 1.0, "ngml": rules.ngml_to_nmol, "pmol": _NMOL_PER_PMOL}
     out = []
-    for resource in resources:
-        if _tests(resource, index, ("lab-25ohd",)) is None:
+    for found in resources:
+        if (resource := _observation(found)) is None or _tests(resource, index, ("lab-25ohd",)) is None:
             continue
         r = _read(resource, "lab-25ohd", _VITD_UCUM, _VITD_TEXT)
         value = None
@@ -161,16 +165,15 @@ def vitamin_d(resources: list[dict], index: Index, rules: LabRules) -> list[LabR
     return [_result(r, value, "nmol/L", problem) for r, value, problem in ordered]
 
 
-def _current(r: _Reading, since: date) -> bool:
-    return r.when is not None and r.when.date() >= since
-
-
-def calcium(resources: list[dict], index: Index, rules: LabRules, since: date) -> LabResult | None:
-    """The latest current serum calcium in mmol/L, albumin-corrected when possible."""
+def calcium(resources: list[AnyResource], index: Index, rules: LabRules) -> LabResult | None:
+    """The latest dated serum calcium in mmol/L, albumin-corrected when possible (whether it is
+    still current, ``lab-current-months``, the rules decide)."""
     totals: list[_Reading] = []
     direct: list[_Reading] = []
     albumins: list[tuple[datetime, float]] = []
-    for resource in resources:
+    for found in resources:
+        if (resource := _observation(found)) is None:
+            continue
         test = _tests(resource, index, ("lab-calcium-corrected", "lab-calcium", "lab-albumin"))
         if test == "lab-albumin":
             r = _read(resource, test, _ALBUMIN, _ALBUMIN)
@@ -180,7 +183,7 @@ def calcium(resources: list[dict], index: Index, rules: LabRules, since: date) -
                     albumins.append((r.when, grams))
         elif test is not None:
             r = _read(resource, test, _CALCIUM, _CALCIUM)
-            if _current(r, since):
+            if r.when is not None:
                 (direct if test == "lab-calcium-corrected" else totals).append(r)
     candidates = [(r.when, 1, r) for r in direct if r.when] + [(r.when, 0, r) for r in totals if r.when]
     if not candidates:
@@ -207,13 +210,13 @@ def _nearest(albumins: list[tuple[datetime, float]], when: datetime, days: float
     return min(near)[1] if near else None
 
 
-def egfr(resources: list[dict], index: Index, since: date) -> LabResult | None:
-    """The latest current eGFR in mL/min/1.73m2."""
+def egfr(resources: list[AnyResource], index: Index) -> LabResult | None:
+    """The latest dated eGFR in mL/min/1.73m2 (whether it is still current, the rules decide)."""
     readings = []
-    for resource in resources:
-        if _tests(resource, index, ("lab-egfr",)):
+    for found in resources:
+        if (resource := _observation(found)) is not None and _tests(resource, index, ("lab-egfr",)):
             r = _read(resource, "lab-egfr", _EGFR, _EGFR)
-            if _current(r, since):
+            if r.when is not None:
                 readings.append(r)
     if not readings:
         return None

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Mapping
+from typing import Mapping, cast
 
 from cds_service.facts.amounts import amounts
 from cds_service.facts.dosage import Amount as Daily
@@ -34,16 +34,24 @@ from cds_service.facts.values import (
     MAX_QUANTITY,
     MIN_PERIOD_DAYS,
     add_days,
-    as_dict,
-    as_list,
     duration_days,
     in_range,
-    number,
     parse_date,
     period,
     reference_of,
     source,
     text,
+)
+from cds_service.fhir.model import (
+    AnyResource,
+    Bundle,
+    Dosage,
+    MedicationDispense,
+    MedicationRequest,
+    MedicationStatement,
+    TimingRepeat,
+    read,
+    read_as,
 )
 from cds_service.knowledge.tables import RouteMap
 
@@ -75,39 +83,39 @@ class MedicationRules:
     vitd_iu_per_ug: float  # Parameters vitd-iu-per-ug
 
 
-def _first_repeat(dosages: object) -> dict:
-    for dosage in as_list(dosages):
-        repeat = as_dict(as_dict(as_dict(dosage).get("timing")).get("repeat"))
+def _first_repeat(dosages: list[Dosage]) -> TimingRepeat:
+    for dosage in dosages:
+        repeat = (dosage.get("timing") or {}).get("repeat")
         if repeat:
             return repeat
     return {}
 
 
-def _route(dosages: object, product: Product, routes: RouteMap) -> str | None:
-    for dosage in as_list(dosages):
-        route = route_from_concept(as_dict(dosage).get("route"), routes)
+def _route(dosages: list[Dosage], product: Product, routes: RouteMap) -> str | None:
+    for dosage in dosages:
+        route = route_from_concept(dosage.get("route"), routes)
         if route:
             return route
     return route_from_texts(product.form_texts + product.texts, routes)
 
 
-def _units_per_day(resource: dict) -> Daily | None:
+def _units_per_day(resource: MedicationDispense) -> Daily | None:
     """Dispense fallback: quantity / daysSupply when no dosage says how much a day."""
     qty = quantity_amount(resource.get("quantity"))
-    days = in_range(number(as_dict(resource.get("daysSupply")).get("value")), MIN_PERIOD_DAYS, MAX_DAYS)
+    days = in_range((resource.get("daysSupply") or {}).get("value"), MIN_PERIOD_DAYS, MAX_DAYS)
     if qty is None or days is None or (daily := in_range(qty[0] / days, 0.0, MAX_QUANTITY)) is None:
         return None
     return daily, qty[1]
 
 
-def _supply_end(resource: dict, start: date | None, daily: Daily | None) -> tuple[date | None, float | None]:
+def _supply_end(resource: MedicationRequest, start: date | None, daily: Daily | None) -> tuple[date | None, float | None]:
     """Terminology 2.1 step 4: validityPeriod, expected supply x (1 + repeats), quantity / daily."""
-    request = as_dict(resource.get("dispenseRequest"))
+    request = resource.get("dispenseRequest") or {}
     _, validity_end = period(request.get("validityPeriod"))
     if start is None:
         return validity_end, None
     supply = duration_days(request.get("expectedSupplyDuration"))
-    repeats = in_range(number(request.get("numberOfRepeatsAllowed")), 0.0, MAX_DAYS) or 0.0
+    repeats = in_range(request.get("numberOfRepeatsAllowed"), 0.0, MAX_DAYS) or 0.0
     if supply is not None and (days := in_range(supply * (1 + repeats), 0.0, MAX_DAYS)) is not None:
         return add_days(start, days), days
     qty = quantity_amount(request.get("quantity"))
@@ -121,8 +129,8 @@ def _supply_end(resource: dict, start: date | None, daily: Daily | None) -> tupl
 
 
 def record_from(
-    resource: dict,
-    medications: Mapping[str, dict],
+    found: AnyResource,
+    medications: Mapping[str, AnyResource],
     index: Index,
     rules: MedicationRules,
     today: date,
@@ -131,25 +139,26 @@ def record_from(
     selected: bool = False,
 ) -> MedRecord | None:
     """One record as a MedRecord, or None when it is not counted or matches no group."""
-    kind = resource.get("resourceType")
+    kind = found.get("resourceType")
+    if kind not in ("MedicationRequest", "MedicationStatement", "MedicationDispense"):
+        raise TypeError("not a medication record")
+    resource = cast(MedicationRequest | MedicationStatement | MedicationDispense, found)
     status = text(resource.get("status")) or "unknown"
-    if kind == "MedicationRequest":
-        dosages = resource.get("dosageInstruction")
+    if resource["resourceType"] == "MedicationRequest":
+        dosages = resource.get("dosageInstruction") or []
         if not draft and (
             status not in _REQUEST_CURRENT | _REQUEST_PAST | {"draft"}
             or text(resource.get("intent")) not in _REQUEST_INTENTS
         ):
             return None
-    elif kind == "MedicationStatement":
-        dosages = resource.get("dosage")
+    elif resource["resourceType"] == "MedicationStatement":
+        dosages = resource.get("dosage") or []
         if status not in _STATEMENT_CURRENT | _STATEMENT_PAST:
             return None
-    elif kind == "MedicationDispense":
-        dosages = resource.get("dosageInstruction")
+    else:
+        dosages = resource.get("dosageInstruction") or []
         if status != "completed":
             return None
-    else:
-        raise TypeError("not a medication record")
     product = product_of(resource, medications, index)
     if product is None or not product.groups:
         return None
@@ -160,15 +169,15 @@ def record_from(
     if not groups:
         return None
     daily = dosage_daily(dosages)
-    if daily is None and kind == "MedicationDispense":
+    if daily is None and resource["resourceType"] == "MedicationDispense":
         daily = _units_per_day(resource)
 
-    start, end, exposure_end, planned, active = _timeline(kind, status, resource, dosages, daily, rules, today, draft)
+    start, end, exposure_end, planned, active = _timeline(status, resource, dosages, daily, rules, today, draft)
     daily_dose, nutrients = amounts(product, daily, rules.vitd_iu_per_ug)
     use = MedicationUse(
         groups=groups,
         source=source(resource, product.display, start),
-        kind=kind,
+        kind=resource["resourceType"],
         status=status,
         start=start,
         end=end,
@@ -184,24 +193,23 @@ def record_from(
 
 
 def _timeline(
-    kind: str,
     status: str,
-    resource: dict,
-    dosages: object,
+    resource: MedicationRequest | MedicationStatement | MedicationDispense,
+    dosages: list[Dosage],
     daily: Daily | None,
     rules: MedicationRules,
     today: date,
     draft: bool,
 ) -> tuple[date | None, date | None, date | None, float | None, bool]:
     """``(start, explicit end, exposure end, planned days, current)`` for one record."""
-    if kind == "MedicationStatement":
+    if resource["resourceType"] == "MedicationStatement":
         start, end = period(resource.get("effectivePeriod"))
         start = start or parse_date(resource.get("effectiveDateTime"))
         active = status in _STATEMENT_CURRENT and (end is None or end >= today)
         return start, end, end, None, active
-    if kind == "MedicationDispense":
+    if resource["resourceType"] == "MedicationDispense":
         start = parse_date(resource.get("whenHandedOver")) or parse_date(resource.get("whenPrepared"))
-        supply = in_range(number(as_dict(resource.get("daysSupply")).get("value")), 0.0, MAX_DAYS)
+        supply = in_range((resource.get("daysSupply") or {}).get("value"), 0.0, MAX_DAYS)
         end = add_days(start, supply) if start and supply else None
         recent = start is not None and start <= today and (today - start).days <= rules.recent_dispense_days
         return start, end, end, None, recent or (start is not None and end is not None and start <= today <= end)
@@ -223,8 +231,8 @@ def _timeline(
 
 
 def collect(
-    resources: list[dict],
-    medications: Mapping[str, dict],
+    resources: list[AnyResource],
+    medications: Mapping[str, AnyResource],
     index: Index,
     rules: MedicationRules,
     today: date,
@@ -244,18 +252,18 @@ def collect(
 
 
 def drafts(
-    bundle: object,
+    resources: list[AnyResource],
     selections: frozenset[str],
-    medications: Mapping[str, dict],
+    medications: Mapping[str, AnyResource],
     index: Index,
     rules: MedicationRules,
     today: date,
-) -> tuple[list[MedRecord], list[dict], int]:
+) -> tuple[list[MedRecord], list[AnyResource], int]:
     """Draft MedicationRequests as records; other draft resources returned for the lab-order reader."""
     records: list[MedRecord] = []
-    others: list[dict] = []
+    others: list[AnyResource] = []
     bad = 0
-    for resource in draft_resources(bundle):
+    for resource in resources:
         if resource.get("resourceType") != "MedicationRequest":
             others.append(resource)
             continue
@@ -272,11 +280,11 @@ def drafts(
     return records, others, bad
 
 
-def draft_resources(bundle: object) -> list[dict]:
-    """The resources of a ``context.draftOrders`` Bundle (or a plain list of resources)."""
-    if isinstance(bundle, dict):
-        entries = [as_dict(e).get("resource") for e in as_list(bundle.get("entry"))]
+def draft_resources(bundle: object) -> list[AnyResource]:
+    """The resources of a ``context.draftOrders`` Bundle (or a plain list of resources), read."""
+    if isinstance(bundle, list):
+        found = [read(r) for r in bundle]
     else:
-        entries = as_list(bundle)
-    return [e for e in entries if isinstance(e, dict)]
-
+        draft = cast(Bundle | None, read_as(bundle, "Bundle"))
+        found = [e.get("resource") for e in draft.get("entry") or ()] if draft else []
+    return [r for r in found if r is not None]

@@ -1,29 +1,33 @@
-"""25(OH)D ServiceRequests -> :class:`LabOrder`: pending on file, and the hook's draft orders."""
+"""25(OH)D ServiceRequests -> :class:`LabOrder`: pending on file, and the hook's draft orders
+(read-model resources, :mod:`cds_service.fhir.model`)."""
 
 from __future__ import annotations
 
 from datetime import date
+from typing import cast
 
 from cds_service.facts.match import Index
 from cds_service.facts.model import LabOrder
-from cds_service.facts.values import as_dict, codings, concept_display, concept_texts, parse_date, reference_of, source, text
+from cds_service.facts.values import codings, concept_display, concept_texts, parse_date, reference_of, source, text
+from cds_service.fhir.model import AnyResource, ServiceRequest
 
 PENDING = frozenset({"active", "draft", "on-hold"})
 _NOT_DRAFT = frozenset({"revoked", "entered-in-error", "completed"})
 
 
-def _is_25ohd(resource: dict, index: Index) -> bool:
+def _is_25ohd(resource: ServiceRequest, index: Index) -> bool:
     concept = resource.get("code")
     matched = index.codings(codings(concept)) or index.texts(concept_texts(concept))
     return "lab-25ohd" in matched
 
 
 def lab_order(
-    resource: dict, index: Index, today: date, *, draft: bool = False, selected: bool = False
+    found: AnyResource, index: Index, today: date, *, draft: bool = False, selected: bool = False
 ) -> LabOrder | None:
     """A pending (or draft) 25(OH)D order, or None. A draft without ``authoredOn`` is dated today."""
-    if resource.get("resourceType") != "ServiceRequest":
+    if found.get("resourceType") != "ServiceRequest":
         return None
+    resource = cast(ServiceRequest, found)
     status = text(resource.get("status")) or "unknown"
     if (status in _NOT_DRAFT if draft else status not in PENDING) or not _is_25ohd(resource, index):
         return None
@@ -35,12 +39,12 @@ def lab_order(
         draft=draft,
         selected=selected,
         occurrence=parse_date(resource.get("occurrenceDateTime"))
-        or parse_date(as_dict(resource.get("occurrencePeriod")).get("start")),
+        or parse_date((resource.get("occurrencePeriod") or {}).get("start")),
     )
 
 
 def lab_orders(
-    on_file: list[dict], drafts: list[dict], selections: frozenset[str], index: Index, today: date
+    on_file: list[AnyResource], drafts: list[AnyResource], selections: frozenset[str], index: Index, today: date
 ) -> tuple[list[LabOrder], int]:
     """Pending orders on file, then draft orders; and the count of malformed resources."""
     out: list[LabOrder] = []

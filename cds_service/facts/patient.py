@@ -1,4 +1,7 @@
-"""Patient demographics: age at the clock's date, sex for clinical use (decision 11), deceased."""
+"""Patient demographics: age at the clock's date, sex for clinical use (decision 11), deceased.
+
+From a read-model Patient (:mod:`cds_service.fhir.model`): every field is of its type or None.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +9,8 @@ from datetime import date
 from typing import Any
 
 from cds_service.facts.model import Sex
-from cds_service.facts.values import as_dict, as_list, codings, parse_date, text
+from cds_service.facts.values import codings, parse_date, text
+from cds_service.fhir.model import Extension, Patient
 
 SEX_PARAMETER_URL = "http://hl7.org/fhir/StructureDefinition/patient-sexParameterForClinicalUse"
 
@@ -34,14 +38,13 @@ def age_on(birth: Any, today: date) -> int | None:
     return years
 
 
-def birth_date(patient: dict) -> date | None:
+def birth_date(patient: Patient) -> date | None:
     return parse_date(patient.get("birthDate"))
 
 
-def sex(patient: dict) -> Sex:
+def sex(patient: Patient) -> Sex:
     """The sex parameter for clinical use wins over ``gender`` (decision 11)."""
-    for ext in as_list(patient.get("extension")):
-        ext = as_dict(ext)
+    for ext in patient.get("extension") or ():
         if ext.get("url") != SEX_PARAMETER_URL:
             continue
         value = _sex_parameter_value(ext)
@@ -50,13 +53,10 @@ def sex(patient: dict) -> Sex:
     return _GENDER.get(text(patient.get("gender")) or "", Sex.UNKNOWN)
 
 
-def _sex_parameter_value(ext: dict) -> Sex | None:
+def _sex_parameter_value(ext: Extension) -> Sex | None:
     # R5-style complex extension (sub-extension "value"), or a direct valueCodeableConcept.
     concepts = [ext.get("valueCodeableConcept")]
-    for sub in as_list(ext.get("extension")):
-        sub = as_dict(sub)
-        if sub.get("url") == "value":
-            concepts.append(sub.get("valueCodeableConcept"))
+    concepts.extend(sub.get("valueCodeableConcept") for sub in ext.get("extension") or () if sub.get("url") == "value")
     for concept in concepts:
         for _, code, _ in codings(concept):
             if code in _SEX_PARAMETER:
@@ -64,7 +64,7 @@ def _sex_parameter_value(ext: dict) -> Sex | None:
     return None
 
 
-def deceased(patient: dict) -> bool:
+def deceased(patient: Patient) -> bool:
     """``deceasedBoolean`` true, or any valid ``deceasedDateTime``."""
     if patient.get("deceasedBoolean") is True:
         return True

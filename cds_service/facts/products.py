@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Mapping
+from typing import Mapping, cast
 
 from cds_service.facts.dosage import Amount, quantity_amount
 from cds_service.facts.match import Index
-from cds_service.facts.values import as_dict, as_list, codings, concept_texts, text
+from cds_service.facts.values import codings, concept_texts, text
+from cds_service.fhir.model import AnyResource, Medication, MedicationUser
+from cds_service.fhir.model import Ingredient as MedicationIngredient
 from cds_service.knowledge import units
 from cds_service.knowledge.model import fold
 
@@ -40,23 +42,23 @@ class Product:
     resolved: bool = True  # False: a reference we could not resolve (name from its display only)
 
 
-def resolve_medication(resource: dict, medications: Mapping[str, dict]) -> dict | None:
+def resolve_medication(resource: MedicationUser, medications: Mapping[str, AnyResource]) -> Medication | None:
     """The Medication resource a record references, if it can be found."""
-    ref = text(as_dict(resource.get("medicationReference")).get("reference"))
+    ref = text((resource.get("medicationReference") or {}).get("reference"))
     if not ref:
         return None
     if ref.startswith("#"):
-        for contained in as_list(resource.get("contained")):
-            if isinstance(contained, dict) and contained.get("id") == ref[1:]:
-                return contained if contained.get("resourceType") == "Medication" else None
+        for contained in resource.get("contained") or ():
+            if contained.get("id") == ref[1:]:
+                return cast(Medication, contained) if contained.get("resourceType") == "Medication" else None
         return None
     found = medications.get(ref)
     if found is None and "Medication/" in ref:
         found = medications.get("Medication/" + ref.rsplit("Medication/", 1)[1].split("/_history")[0])
-    return found if isinstance(found, dict) else None
+    return cast(Medication, found) if found is not None and found.get("resourceType") == "Medication" else None
 
 
-def product_of(resource: dict, medications: Mapping[str, dict], index: Index) -> Product | None:
+def product_of(resource: MedicationUser, medications: Mapping[str, AnyResource], index: Index) -> Product | None:
     """The product of a MedicationRequest / Statement / Dispense, or None when it names none."""
     concept = resource.get("medicationCodeableConcept")
     medication = None
@@ -64,11 +66,11 @@ def product_of(resource: dict, medications: Mapping[str, dict], index: Index) ->
     form_texts: list[str] = []
     ingredients: list[Ingredient] = []
     code_concept = concept
-    if isinstance(concept, dict):
+    if concept is not None:
         texts = concept_texts(concept)
         groups = index.codings(codings(concept))
     else:
-        reference = as_dict(resource.get("medicationReference"))
+        reference = resource.get("medicationReference") or {}
         medication = resolve_medication(resource, medications)
         if medication is None:
             resolved = False
@@ -79,7 +81,7 @@ def product_of(resource: dict, medications: Mapping[str, dict], index: Index) ->
             texts = concept_texts(code)
             groups = index.codings(codings(code))
             form_texts = concept_texts(medication.get("form"))
-            ingredients = [_ingredient(i, index) for i in as_list(medication.get("ingredient")) if isinstance(i, dict)]
+            ingredients = [_ingredient(i, index) for i in medication.get("ingredient") or ()]
             if not texts:
                 texts = [t for t in (text(reference.get("display")),) if t]
     if not texts and not groups and not ingredients:
@@ -100,13 +102,11 @@ def product_of(resource: dict, medications: Mapping[str, dict], index: Index) ->
     )
 
 
-def _ingredient(item: dict, index: Index) -> Ingredient:
+def _ingredient(item: MedicationIngredient, index: Index) -> Ingredient:
     concept = item.get("itemCodeableConcept")
-    texts = concept_texts(concept) or [
-        t for t in (text(as_dict(item.get("itemReference")).get("display")),) if t
-    ]
+    texts = concept_texts(concept) or [t for t in (text((item.get("itemReference") or {}).get("display")),) if t]
     groups = index.codings(codings(concept)) | index.texts(texts)
-    strength = as_dict(item.get("strength"))
+    strength = item.get("strength") or {}
     numerator = quantity_amount(strength.get("numerator"))
     denominator = quantity_amount(strength.get("denominator")) if strength.get("denominator") else (1.0, "count")
     if numerator is not None and numerator[1] not in ("mg", "iu"):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import re
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, Mapping
 
 from cds_service.facts.model import Source
 from cds_service.knowledge import units
@@ -117,14 +117,14 @@ def concept_display(concept: Any, fallback: str) -> str:
     return texts[0] if texts else fallback
 
 
-def reference_of(resource: dict) -> str | None:
+def reference_of(resource: Mapping[str, Any]) -> str | None:
     """``"Type/id"`` of a resource, or None when it has no id."""
     rid = text(resource.get("id"))
     rtype = text(resource.get("resourceType"))
     return f"{rtype}/{rid}" if rid and rtype else None
 
 
-def source(resource: dict, display: str, when: date | None = None) -> Source:
+def source(resource: Mapping[str, Any], display: str, when: date | None = None) -> Source:
     return Source(reference=reference_of(resource), display=display, date=when)
 
 

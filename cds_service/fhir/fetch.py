@@ -16,11 +16,12 @@ import asyncio
 import logging
 import time
 from dataclasses import dataclass, field
+from typing import cast
 
 import httpx
-import orjson
 
 from cds_service.fhir.bundle import entries, has_error_entry, next_link, resource_type
+from cds_service.fhir.model import parse_resource
 
 logger = logging.getLogger("cds_service.fhir")
 
@@ -120,15 +121,12 @@ class FhirFetcher:
                         raise FetchError(failure.reason) from None
                     _log(label, page, f"{failure.detail}, retrying (attempt {attempt})", failure.started)
                     await asyncio.sleep(backoff)
-        try:
-            resource = orjson.loads(body)
-        except orjson.JSONDecodeError:
-            resource = None
+        resource = parse_resource(body)  # straight from the bytes into the read model
         if resource_type(resource) is None:
             _log(label, page, "not-fhir", started)
             raise FetchError("not-fhir", status)
         _log(label, page, str(status), started)
-        return resource
+        return cast(dict, resource)  # a read-model resource: a dict of the fields the service reads
 
     async def _get(self, url: str, label: str, page: int) -> tuple[bytes, int, float]:
         """One attempt: ``(body, status, start time)``; :class:`_NotConnected` when no connection

@@ -159,9 +159,12 @@ def _indeterminate(result: LabResult | None, ctx: RuleContext) -> LabResult | No
 
 
 def _lab_current(result: LabResult, ctx: RuleContext) -> bool:
+    """The one place the ``lab-current-months`` window applies (the facts pass every dated result):
+    current when drawn on or after the calendar day that many months (rounded to days) before today."""
     if result.effective is None:
-        return True  # the builder only passes current results; an undated one is given the benefit
-    return _aware(result.effective) >= _aware(months_ago(ctx.facts.now, ctx.param("lab-current-months")))
+        return True  # the facts only pass dated calcium and eGFR results; an undated one gets the benefit
+    days = round(units.months_to_days(ctx.param("lab-current-months")))
+    return result.effective.date() >= ctx.facts.now.date() - timedelta(days=days)
 
 
 def aware(moment: datetime) -> datetime:

@@ -23,7 +23,7 @@ class Recorder:
         patient = (prefetch or {}).get("patient")
         return ResolvedData(patient=patient, unknown=frozenset({"medicationStatements"}))
 
-    def build_facts(self, data, knowledge, now, *, draft_orders=None, selections=None):
+    def build_facts(self, data, knowledge, now, *, draft_orders=None, selections=None, prepared=None):
         self.calls["facts"] = dict(data=data, now=now, draft_orders=draft_orders, selections=selections)
         return "facts"
 

@@ -1,14 +1,19 @@
 import time
 
-from cds_service.facts.build import build_facts, prepared
+from cds_service.facts.build import build_facts, prepare
 from cds_service.facts.model import Domain
 from cds_service.fhir.data import ResolvedData
 
 from .conftest import ATC, NOW, SNOMED, cc, condition, daily, observation, request, statement
 
 
-def test_prepared_once_per_knowledge(knowledge):
-    assert prepared(knowledge) is prepared(knowledge)
+def test_prepared_given_or_built_gives_the_same_facts(knowledge):
+    data = ResolvedData(
+        patient={"resourceType": "Patient", "id": "p1", "birthDate": "1950-03-10", "gender": "female"},
+        resources={"conditions": [condition(cc(SNOMED, "64859006"))]},
+    )
+    given = build_facts(data, knowledge, NOW, prepared=prepare(knowledge))
+    assert given == build_facts(data, knowledge, NOW) and given.indications
 
 
 def test_unknown_keys_map_to_domains(facts):

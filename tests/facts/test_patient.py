@@ -1,7 +1,18 @@
 from datetime import date
 
 from cds_service.facts.model import Domain, Sex
-from cds_service.facts.patient import SEX_PARAMETER_URL, age_on, deceased, sex
+from cds_service.facts import patient
+from cds_service.facts.patient import SEX_PARAMETER_URL, age_on
+from cds_service.fhir.model import read_as
+
+
+def sex(resource):
+    """The sex of a Patient given as JSON, read as the service reads it (the read model first)."""
+    return patient.sex(read_as(resource, "Patient"))
+
+
+def deceased(resource):
+    return patient.deceased(read_as(resource, "Patient"))
 
 
 def test_age_full_and_partial_birth_dates():

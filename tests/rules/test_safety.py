@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import datetime, time, timezone
+
 import pytest
 
 from cds_service.facts.model import Sex
 from cds_service.rules.model import Category, Severity
-from tests.rules.builders import by_code, calcium, condition, egfr, keys, med, patient
+from tests.rules.builders import by_code, calcium, condition, days_ago, egfr, keys, med, patient
 
 ANYONE = dict(age=40, sex=Sex.MALE, indications=())  # an adult without an indication
 
@@ -72,6 +75,14 @@ def test_high_calcium_alerts_every_adult_without_supplements_or_indication(mmol,
 
 def test_old_calcium_result_is_ignored():
     assert card("safety-hypercalcaemia", calcium=calcium(2.9, days=400), medications=(med("vitamin-d"),)) is None
+
+
+@pytest.mark.parametrize("days, counted", [(365, True), (366, False)])
+def test_lab_current_months_is_counted_in_calendar_days(days, counted):
+    """12 months = 365 days (rounded) before today's date, whatever the time of day of the draw."""
+    result = replace(calcium(2.9), effective=datetime.combine(days_ago(days), time(23, 59), timezone.utc))
+    found = card("safety-hypercalcaemia", calcium=result, medications=(med("vitamin-d"),))
+    assert (found is not None) is counted
 
 
 @pytest.mark.parametrize("kind", ["hypercalcaemia", "hyperparathyroidism", "kidney-stones", "sarcoidosis"])
