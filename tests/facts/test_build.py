@@ -1,4 +1,3 @@
-
 from cds_service.facts.build import build_facts, prepare
 from cds_service.facts.model import Domain
 from cds_service.fhir.data import ResolvedData
