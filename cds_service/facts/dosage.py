@@ -4,26 +4,26 @@ Amounts are ``(value, kind)`` with kind ``"mg"`` (any mass, converted), ``"iu"``
 units), ``"ml"`` or ``"count"`` (tablets, capsules, drops, sachets: dose forms). Weekly and monthly
 regimens become daily averages. Structured fields first; ``Dosage.text`` is parsed only as a last
 resort, with a deliberately small grammar (Dutch and English). Anything unclear stays ``None``.
+
+The inputs are read-model values (:mod:`cds_service.fhir.model`): every field already of its type
+or None, numbers finite, malformed list items dropped; what is left to check is range and meaning.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from cds_service.facts.values import (
     MAX_DAYS,
     MAX_QUANTITY,
     MIN_PERIOD_DAYS,
-    as_dict,
-    as_list,
     codings,
     duration_days,
     in_range,
-    number,
     text,
     unit_days,
 )
+from cds_service.fhir.model import Dosage, Quantity, Timing
 from cds_service.knowledge import units
 from cds_service.knowledge.model import UCUM
 
@@ -42,18 +42,19 @@ _COUNT_UNIT = re.compile(
 _TIMING_CODES = units.TIMING_CODES_PER_DAY
 
 
-def unit_kind(quantity: Any) -> tuple[float, str] | None:
+def unit_kind(quantity: Quantity | None) -> tuple[float, str] | None:
     """``(factor, kind)`` converting a Quantity's value to its canonical kind, or None.
 
     The UCUM ``code`` is read when ``system`` is UCUM (or absent), then the ``unit`` text.
     A Quantity without any unit is a count (``{"value": 1}`` = one tablet).
     """
-    quantity = as_dict(quantity)
+    quantity = quantity or {}
+    system = quantity.get("system")
     candidates = []
-    if quantity.get("system") in (None, UCUM):
+    if system in (None, UCUM):
         candidates.append(text(quantity.get("code")))
     candidates.append(text(quantity.get("unit")))
-    if quantity.get("system") not in (None, UCUM):
+    if system not in (None, UCUM):
         candidates.append(text(quantity.get("code")))
     seen = [c for c in candidates if c]
     if not seen:
@@ -79,8 +80,8 @@ def _unit_text_kind(raw: str) -> tuple[float, str] | None:
     return None  # mmol, rates, times, anything else: not guessed
 
 
-def quantity_amount(quantity: Any) -> Amount | None:
-    value = number(as_dict(quantity).get("value"))
+def quantity_amount(quantity: Quantity | None) -> Amount | None:
+    value = (quantity or {}).get("value")
     kind = unit_kind(quantity)
     if value is None or kind is None or (converted := in_range(value * kind[0], 0.0, MAX_QUANTITY)) is None:
         return None
@@ -94,22 +95,23 @@ def _daily(amount: float, frequency: float | None) -> float | None:
     return in_range(amount * frequency, 0.0, MAX_QUANTITY)
 
 
-def per_day(timing: Any) -> float | None:
+def per_day(timing: Timing | None) -> float | None:
     """Administrations per day from a Timing (``repeat`` first, then ``code``)."""
-    timing = as_dict(timing)
-    repeat = as_dict(timing.get("repeat"))
-    frequency = in_range(number(repeat.get("frequency")), 0.0, MAX_QUANTITY)
+    timing = timing or {}
+    repeat = timing.get("repeat") or {}
+    # The read model makes a frequency of the wrong type NaN (never in range), not None.
+    frequency = in_range(repeat.get("frequency"), 0.0, MAX_QUANTITY)
     if frequency is None and repeat.get("frequency") is not None:
         return None  # a frequency that is not a plausible count is not "once"
-    period = number(repeat.get("period"))
+    period = repeat.get("period")
     days = unit_days(repeat.get("periodUnit"))
     if period is not None and days is not None and period > 0:
         span = in_range(period * days, MIN_PERIOD_DAYS, MAX_DAYS)  # 5e-324 s is 0 days: unknown
         if span is None:
             return None
         return in_range((frequency if frequency is not None else 1.0) / span, 0.0, MAX_QUANTITY)
-    times = len(as_list(repeat.get("timeOfDay"))) or len(as_list(repeat.get("when")))
-    weekdays = len(as_list(repeat.get("dayOfWeek")))
+    times = len(repeat.get("timeOfDay") or ()) or len(repeat.get("when") or ())
+    weekdays = len(repeat.get("dayOfWeek") or ())
     if weekdays:
         return (frequency or times or 1.0) * min(weekdays, units.DAYS_PER_WEEK) / units.DAYS_PER_WEEK
     if times and frequency is None:
@@ -120,12 +122,11 @@ def per_day(timing: Any) -> float | None:
     return None
 
 
-def dosage_daily(dosages: Any) -> Amount | None:
+def dosage_daily(dosages: list[Dosage]) -> Amount | None:
     """The daily amount over a list of Dosage (concurrent ones summed, sequences weighted)."""
-    groups: dict[Any, list[dict]] = {}
-    for dosage in as_list(dosages):
-        if isinstance(dosage, dict):
-            groups.setdefault(number(dosage.get("sequence")), []).append(dosage)
+    groups: dict[float | None, list[Dosage]] = {}
+    for dosage in dosages:
+        groups.setdefault(dosage.get("sequence"), []).append(dosage)
     if not groups:
         return None
     if len(groups) == 1:
@@ -134,7 +135,7 @@ def dosage_daily(dosages: Any) -> Amount | None:
     phases = []
     for items in groups.values():
         amount = _concurrent(items)
-        span = duration_days(as_dict(as_dict(items[0].get("timing")).get("repeat")).get("boundsDuration"))
+        span = duration_days(((items[0].get("timing") or {}).get("repeat") or {}).get("boundsDuration"))
         if amount is None:
             return None
         phases.append((amount, span))
@@ -149,7 +150,7 @@ def dosage_daily(dosages: Any) -> Amount | None:
     return (phases[0][0][0], kinds.pop()) if len(values) == 1 else None
 
 
-def _concurrent(items: list[dict]) -> Amount | None:
+def _concurrent(items: list[Dosage]) -> Amount | None:
     total = 0.0
     kind = None
     for dosage in items:
@@ -161,16 +162,15 @@ def _concurrent(items: list[dict]) -> Amount | None:
     return (total, kind) if kind and total <= MAX_QUANTITY else None
 
 
-def single_daily(dosage: dict) -> Amount | None:
+def single_daily(dosage: Dosage) -> Amount | None:
     """One Dosage's daily amount: structured dose x frequency, else its text."""
     if dosage.get("asNeededBoolean") is True or dosage.get("asNeededCodeableConcept"):
         return None
     dose = None
-    for dr in as_list(dosage.get("doseAndRate")):
-        dr = as_dict(dr)
+    for dr in dosage.get("doseAndRate") or ():
         dose = quantity_amount(dr.get("doseQuantity"))
-        if dose is None and isinstance(dr.get("doseRange"), dict):
-            dose = quantity_amount(dr["doseRange"].get("low"))
+        if dose is None and (dose_range := dr.get("doseRange")) is not None:
+            dose = quantity_amount(dose_range.get("low"))
         if dose is not None:
             break
     frequency = per_day(dosage.get("timing"))

@@ -9,10 +9,11 @@ from __future__ import annotations
 from typing import Iterable
 
 from cds_service.facts.values import codings, concept_texts
+from cds_service.fhir.model import CodeableConcept
 from cds_service.knowledge.tables import RouteMap
 
 
-def route_from_concept(concept: object, routes: RouteMap) -> str | None:
+def route_from_concept(concept: CodeableConcept | None, routes: RouteMap) -> str | None:
     """A ``Dosage.route`` CodeableConcept as a short route name."""
     for system, code, _ in codings(concept):
         route = routes.from_coding(system, code)

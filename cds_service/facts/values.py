@@ -1,19 +1,20 @@
-"""Small, forgiving readers for FHIR R4 JSON values (dates, codings, references, quantities).
+"""Small readers for FHIR R4 values (dates, codings, references, quantities) of the read model.
 
-Every reader takes whatever the resource holds and returns ``None`` (or an empty result) for a
-missing or malformed value, so the extractors above never raise on bad input. Numbers that
+The values come from :mod:`cds_service.fhir.model`, already typed (a field of the wrong type is
+None, numbers are finite floats); a reader returns ``None`` (or an empty result) for a missing or
+meaningless value, so the extractors above never raise on bad input. Numbers that
 arithmetic touches are checked for range, not only for sign: a positive period of 5e-324 seconds is
 0 days once converted, and a dose of 1e308 mg overflows once multiplied; both are read as unknown.
 """
 
 from __future__ import annotations
 
-import math
 import re
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Mapping
 
 from cds_service.facts.model import Source
+from cds_service.fhir.model import CodeableConcept, Period, Quantity
 from cds_service.knowledge import units
 
 _DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
@@ -51,29 +52,10 @@ def parse_datetime(value: Any) -> datetime | None:
     return datetime(day.year, day.month, day.day, tzinfo=UTC) if day else None
 
 
-def as_dict(value: Any) -> dict:
-    return value if isinstance(value, dict) else {}
-
-
-def as_list(value: Any) -> list:
-    return value if isinstance(value, list) else []
-
-
 # Plausibility bounds for values arithmetic touches; outside them a value is unknown, never guessed.
 MAX_QUANTITY = 1e9  # largest dose, strength, count or daily amount read (mg, IU, mL, units; per day)
 MAX_DAYS = 100 * units.DAYS_PER_YEAR  # longest duration or supply read: 100 years
 MIN_PERIOD_DAYS = units.DAYS["s"]  # shortest dosing period: one second
-
-
-def number(value: Any) -> float | None:
-    """A finite JSON number (not a bool); strings are not numbers."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    try:
-        result = float(value)
-    except OverflowError:  # an int beyond the float range
-        return None
-    return result if math.isfinite(result) else None
 
 
 def in_range(value: float | None, low: float, high: float) -> float | None:
@@ -85,26 +67,24 @@ def text(value: Any) -> str | None:
     return value.strip() or None if isinstance(value, str) else None
 
 
-def codings(concept: Any) -> list[tuple[str | None, str | None, str | None]]:
+def codings(concept: CodeableConcept | None) -> list[tuple[str | None, str | None, str | None]]:
     """``(system, code, display)`` for each coding of a CodeableConcept (a list: it runs per resource)."""
-    found = concept.get("coding") if isinstance(concept, dict) else None
-    if not isinstance(found, list):
+    if not concept:
         return []
     out = []
-    for c in found:
-        if isinstance(c, dict):  # text() inlined: this is the innermost loop of the facts layer
-            system, code, display = c.get("system"), c.get("code"), c.get("display")
-            out.append((
-                system.strip() or None if isinstance(system, str) else None,
-                code.strip() or None if isinstance(code, str) else None,
-                display.strip() or None if isinstance(display, str) else None,
-            ))
+    for c in concept.get("coding") or ():  # text() inlined: this is the innermost loop of the facts layer
+        system, code, display = c.get("system"), c.get("code"), c.get("display")
+        out.append((
+            system.strip() or None if system else None,
+            code.strip() or None if code else None,
+            display.strip() or None if display else None,
+        ))
     return out
 
 
-def concept_texts(concept: Any) -> list[str]:
+def concept_texts(concept: CodeableConcept | None) -> list[str]:
     """The human texts of a CodeableConcept: ``text`` first, then coding displays."""
-    if not isinstance(concept, dict):
+    if not concept:
         return []
     first = text(concept.get("text"))
     out = [first] if first else []
@@ -112,7 +92,7 @@ def concept_texts(concept: Any) -> list[str]:
     return out
 
 
-def concept_display(concept: Any, fallback: str) -> str:
+def concept_display(concept: CodeableConcept | None, fallback: str) -> str:
     texts = concept_texts(concept)
     return texts[0] if texts else fallback
 
@@ -128,8 +108,8 @@ def source(resource: Mapping[str, Any], display: str, when: date | None = None) 
     return Source(reference=reference_of(resource), display=display, date=when)
 
 
-def period(value: Any) -> tuple[date | None, date | None]:
-    value = as_dict(value)
+def period(value: Period | None) -> tuple[date | None, date | None]:
+    value = value or {}
     return parse_date(value.get("start")), parse_date(value.get("end"))
 
 
@@ -142,18 +122,18 @@ _DURATION_ALIASES = {
 }
 
 
-def unit_days(unit: Any) -> float | None:
+def unit_days(unit: str | None) -> float | None:
     """Length of a UCUM time unit (``d``, ``wk``, ``mo``, ...) in days."""
-    if not isinstance(unit, str):
+    if not unit:
         return None
     key = unit.strip()
     return _DAYS_PER_UNIT.get(key) or _DAYS_PER_UNIT.get(_DURATION_ALIASES.get(key.lower(), ""))
 
 
-def duration_days(value: Any) -> float | None:
+def duration_days(value: Quantity | None) -> float | None:
     """A FHIR Duration (``{"value": 3, "code": "mo"}``) in days."""
-    value = as_dict(value)
-    amount = number(value.get("value"))
+    value = value or {}
+    amount = value.get("value")
     per = unit_days(value.get("code")) or unit_days(value.get("unit"))
     if amount is None or per is None:
         return None

@@ -1,6 +1,24 @@
 import pytest
 
-from cds_service.facts.dosage import dosage_daily, parse_text, per_day, quantity_amount, unit_kind
+from cds_service.facts import dosage as facts
+from cds_service.facts.dosage import parse_text
+from tests import read_model as read
+
+
+def quantity_amount(raw):
+    return facts.quantity_amount(read.quantity(raw))
+
+
+def unit_kind(raw):
+    return facts.unit_kind(read.quantity(raw))
+
+
+def per_day(raw):
+    return facts.per_day(read.timing(raw))
+
+
+def dosage_daily(raw):
+    return facts.dosage_daily(read.dosages(raw))
 
 UCUM = "http://unitsofmeasure.org"
 

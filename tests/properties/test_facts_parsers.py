@@ -23,6 +23,7 @@ from cds_service.facts.values import (
     period,
     unit_days,
 )
+from tests import read_model as read
 from tests.properties.strategies import DATES, DOSAGE, DURATION, JSON, QUANTITY, REPEAT, UNITS
 
 EXAMPLES = settings(max_examples=300, deadline=None)
@@ -34,24 +35,25 @@ def _in_range(value: float | None, high: float) -> bool:
 
 @EXAMPLES
 @given(st.lists(st.one_of(DOSAGE, JSON), max_size=3) | JSON)
-def test_daily_amounts_are_finite_or_unknown(dosages):
+def test_daily_amounts_are_finite_or_unknown(raw):
+    dosages = read.dosages(raw)  # any JSON, read as the service reads it
     daily = dosage_daily(dosages)
     assert daily is None or (_in_range(daily[0], MAX_QUANTITY) and daily[1] in ("mg", "iu", "ml", "count"))
-    for dosage in dosages if isinstance(dosages, list) else ():
-        if isinstance(dosage, dict):
-            one = single_daily(dosage)
-            assert one is None or _in_range(one[0], MAX_QUANTITY)
+    for dosage in dosages:
+        one = single_daily(dosage)
+        assert one is None or _in_range(one[0], MAX_QUANTITY)
 
 
 @EXAMPLES
 @given(st.one_of(st.fixed_dictionaries({"repeat": REPEAT}), JSON))
-def test_administrations_per_day_are_finite_or_unknown(timing):
-    assert _in_range(per_day(timing), MAX_QUANTITY)
+def test_administrations_per_day_are_finite_or_unknown(raw):
+    assert _in_range(per_day(read.timing(raw)), MAX_QUANTITY)
 
 
 @EXAMPLES
 @given(st.one_of(QUANTITY, JSON))
-def test_quantities_and_units(quantity):
+def test_quantities_and_units(raw):
+    quantity = read.quantity(raw)
     amount = quantity_amount(quantity)
     assert amount is None or _in_range(amount[0], MAX_QUANTITY)
     kind = unit_kind(quantity)
@@ -83,15 +85,15 @@ def test_dates(value):
     moment = parse_datetime(value)
     assert moment is None or (isinstance(moment, datetime) and moment.tzinfo is not None
                               and MIN_YEAR <= moment.year <= MAX_YEAR)
-    start, end = period({"start": value, "end": value})
+    start, end = period(read.period({"start": value, "end": value}))
     assert start == end == parse_date(value)
 
 
 @EXAMPLES
 @given(st.one_of(DURATION, JSON), st.one_of(UNITS, JSON))
 def test_durations(duration, unit):
-    assert _in_range(duration_days(duration), MAX_DAYS)
-    per = unit_days(unit)
+    assert _in_range(duration_days(read.quantity(duration)), MAX_DAYS)
+    per = unit_days(read.string(unit))
     assert per is None or 0 < per <= 366
 
 
