@@ -63,7 +63,7 @@ class HookCall(Protocol):
     def context(self) -> dict[str, Any]: ...
 
     @property
-    def prefetch(self) -> dict[str, dict[str, Any] | None] | None: ...
+    def prefetch(self) -> Mapping[str, Any] | None: ...  # read-model resources (cds_service.fhir.model) or None
 
     @property
     def fhirServer(self) -> str | None: ...  # noqa: N802 - the CDS Hooks field name

@@ -30,6 +30,7 @@ from cds_service.cards.model import Card, CdsResponse, dump_json
 from cds_service.cards.render import CardParts, build_card_parts, render_cards
 from cds_service.facts.build import Prepared, build_facts, prepare
 from cds_service.fhir.data import ResolvedData
+from cds_service.fhir.model import AnyResource, Patient
 from cds_service.fhir.resolve import PatientUnavailable, resolve
 from cds_service.hooks import ORDER_HOOKS, ORDER_SELECT, Catalogue, HookCall, ServiceDefinition
 from cds_service.knowledge.model import Knowledge
@@ -189,13 +190,13 @@ class Pipeline:
 
     async def warm_up(self) -> None:
         """Run every service once on a synthetic, data-free patient (imports, model first use)."""
-        patient = {"resourceType": "Patient", "id": "warm-up", "gender": "female", "birthDate": "1950-01-01"}
+        patient: Patient = {"resourceType": "Patient", "id": "warm-up", "gender": "female", "birthDate": "1950-01-01"}
         for service in self.catalogue.services.values():
             context: dict[str, Any] = {"patientId": "warm-up", "userId": "Practitioner/warm-up"}
             if service.hook in ORDER_HOOKS:
                 context["draftOrders"] = {"resourceType": "Bundle", "type": "collection", "entry": []}
                 context["selections"] = []
-            prefetch: dict[str, dict[str, Any] | None] = {key: None for key in service.prefetch}
+            prefetch: dict[str, AnyResource | None] = {key: None for key in service.prefetch}
             prefetch["patient"] = patient
             try:
                 await self.call(service, _WarmUpCall(context, prefetch))
@@ -207,7 +208,7 @@ class Pipeline:
 @dataclass(frozen=True)
 class _WarmUpCall:
     context: dict[str, Any]
-    prefetch: dict[str, dict[str, Any] | None]
+    prefetch: dict[str, AnyResource | None]
     fhirServer: str | None = None
     access_token: str | None = None
 

@@ -21,7 +21,7 @@ from typing import cast
 import httpx
 
 from cds_service.fhir.bundle import entries, has_error_entry, next_link, resource_type
-from cds_service.fhir.model import parse_resource
+from cds_service.fhir.model import AnyResource, Bundle, parse_resource
 
 logger = logging.getLogger("cds_service.fhir")
 
@@ -45,7 +45,7 @@ class FetchError(Exception):
 class SearchResult:
     """The resources gathered for one search; ``complete`` is False if pages could not be had."""
 
-    resources: list[dict] = field(default_factory=list)
+    resources: list[AnyResource] = field(default_factory=list)
     complete: bool = True
     problem: str | None = None
 
@@ -105,7 +105,7 @@ class FhirFetcher:
             return None
         return str(target.copy_with(fragment=None))
 
-    async def get_json(self, url: str, label: str, page: int = 1) -> dict:
+    async def get_json(self, url: str, label: str, page: int = 1) -> AnyResource:
         """GET ``url`` and return the FHIR resource in its body; raise :class:`FetchError`."""
         attempt = 0
         async with self._slots:
@@ -122,11 +122,11 @@ class FhirFetcher:
                     _log(label, page, f"{failure.detail}, retrying (attempt {attempt})", failure.started)
                     await asyncio.sleep(backoff)
         resource = parse_resource(body)  # straight from the bytes into the read model
-        if resource_type(resource) is None:
+        if resource is None or resource_type(resource) is None:
             _log(label, page, "not-fhir", started)
             raise FetchError("not-fhir", status)
         _log(label, page, str(status), started)
-        return cast(dict, resource)  # a read-model resource: a dict of the fields the service reads
+        return resource
 
     async def _get(self, url: str, label: str, page: int) -> tuple[bytes, int, float]:
         """One attempt: ``(body, status, start time)``; :class:`_NotConnected` when no connection
@@ -157,7 +157,7 @@ class FhirFetcher:
             _log(label, page, f"connection ({type(error).__name__})", started)
             raise FetchError("connection", status) from None
 
-    async def read(self, relative: str, label: str) -> dict:
+    async def read(self, relative: str, label: str) -> AnyResource:
         """GET one resource (an instance read) by URL relative to the base."""
         return await self.get_json(self.url_for(relative), label)
 
@@ -169,12 +169,13 @@ class FhirFetcher:
             if resource_type(first) == "OperationOutcome":
                 raise FetchError("operation-outcome")
             return SearchResult([first])  # a read template: one resource
-        if has_error_entry(first):
+        bundle = cast(Bundle, first)
+        if has_error_entry(bundle):
             raise FetchError("operation-outcome")
-        return await self.follow(first, label, seen={self.allowed(url) or url}, limit=limit)
+        return await self.follow(bundle, label, seen={self.allowed(url) or url}, limit=limit)
 
     async def follow(
-        self, bundle: dict, label: str, seen: set[str] | None = None, limit: int | None = None
+        self, bundle: Bundle, label: str, seen: set[str] | None = None, limit: int | None = None
     ) -> SearchResult:
         """The resources of ``bundle`` and of the pages its ``next`` links lead to; with ``limit``
         (a "latest N" search) only until ``limit`` resources are in (a last page may bring more)."""
@@ -195,10 +196,11 @@ class FhirFetcher:
             seen.add(url)
             pages += 1
             try:
-                bundle = await self.get_json(url, label, page=pages)
+                page = await self.get_json(url, label, page=pages)
             except FetchError as error:
                 return _incomplete(result, f"{error.reason} (page {pages})", label)
-            if resource_type(bundle) != "Bundle" or has_error_entry(bundle):
+            bundle = cast(Bundle, page)  # a Bundle when the check below passes
+            if resource_type(page) != "Bundle" or has_error_entry(bundle):
                 return _incomplete(result, f"not-a-page (page {pages})", label)
             result.resources.extend(entries(bundle))
         return result

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
-from typing import Iterable
+from typing import Iterable, cast
 
-from cds_service.fhir.bundle import resource_type
+from cds_service.fhir.model import AnyResource, Medication, MedicationUser
 
 MEDICATION_USERS = frozenset(
     {"MedicationRequest", "MedicationStatement", "MedicationDispense", "MedicationAdministration"}
@@ -14,38 +14,36 @@ MEDICATION_USERS = frozenset(
 _ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
 
 
-def medications_in(resources: Iterable[dict]) -> dict[str, dict]:
+def medications_in(resources: Iterable[AnyResource]) -> dict[str, Medication]:
     """Medication resources (e.g. from ``_include``) keyed ``"Medication/<id>"``."""
-    found: dict[str, dict] = {}
+    found: dict[str, Medication] = {}
     for resource in resources:
-        ident = resource.get("id") if resource_type(resource) == "Medication" else None
-        if isinstance(ident, str) and ident:
-            found[f"Medication/{ident}"] = resource
+        if resource.get("resourceType") == "Medication" and (ident := resource.get("id")):
+            found[f"Medication/{ident}"] = cast(Medication, resource)
     return found
 
 
-def medication_references(resources: Iterable[dict], base: str | None) -> set[str]:
+def medication_references(resources: Iterable[AnyResource], base: str | None) -> set[str]:
     """``"Medication/<id>"`` keys referenced by medication resources; contained (``#id``) skipped.
 
     An absolute reference is kept only when it points under ``base`` (the FHIR server called).
     """
     refs: set[str] = set()
     for resource in resources:
-        if resource_type(resource) not in MEDICATION_USERS:
+        if resource.get("resourceType") not in MEDICATION_USERS:
             continue
-        key = _normalise(_reference_of(resource), base)
+        key = _normalise(_reference_of(cast(MedicationUser, resource)), base)
         if key is not None:
             refs.add(key)
     return refs
 
 
-def _reference_of(resource: dict) -> str | None:
+def _reference_of(resource: MedicationUser) -> str | None:
     ref = resource.get("medicationReference")
-    if not isinstance(ref, dict):  # R5: medication is a CodeableReference
+    if ref is None:  # R5: medication is a CodeableReference
         medication = resource.get("medication")
-        ref = medication.get("reference") if isinstance(medication, dict) else None
-    value = ref.get("reference") if isinstance(ref, dict) else None
-    return value if isinstance(value, str) else None
+        ref = medication.get("reference") if medication is not None else None
+    return ref.get("reference") if ref is not None else None
 
 
 def _normalise(reference: str | None, base: str | None) -> str | None:

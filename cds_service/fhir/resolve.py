@@ -26,14 +26,15 @@ import logging
 import time
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Coroutine, Mapping
+from typing import Any, Coroutine, Mapping, cast
 
 import httpx
 
-from cds_service.fhir.bundle import MISSING, entries, needs_fetch, next_link, resource_type
+from cds_service.fhir.bundle import MISSING, Missing, entries, needs_fetch, next_link, prefetched, resource_type
 from cds_service.fhir.data import ResolvedData
 from cds_service.fhir.fetch import DEFAULT_CONCURRENCY, FetchError, FhirFetcher, normalise_base
 from cds_service.fhir.medications import medication_references, medications_in
+from cds_service.fhir.model import AnyResource, Bundle, Medication, Patient
 from cds_service.fhir.templates import expand_template, top_n, user_tokens
 
 logger = logging.getLogger("cds_service.fhir")
@@ -49,7 +50,7 @@ class PatientUnavailable(Exception):
 
 @dataclass
 class _Outcome:
-    resources: list[dict] = field(default_factory=list)
+    resources: list[AnyResource] = field(default_factory=list)
     unknown: bool = False
     problem: str | None = None
     fetched: bool = False
@@ -58,7 +59,7 @@ class _Outcome:
 async def resolve(
     templates: dict[str, str],
     context: dict[str, Any],
-    prefetch: dict[str, Any] | None,
+    prefetch: Mapping[str, AnyResource | None] | None,
     fhir_server: str | None,
     access_token: str | None,
     client: httpx.AsyncClient,
@@ -69,14 +70,16 @@ async def resolve(
 ) -> ResolvedData:
     """Resolve every prefetch key of ``templates`` (``patient`` is required).
 
-    ``deadline`` is an absolute ``time.monotonic()`` value by which all fetching ends. ``today``
+    ``prefetch`` holds the read model's resources (as :class:`~cds_service.api.models.HookRequest`
+    parses them; a plain dict is read first, what is no resource is fetched). ``deadline`` is an
+    absolute ``time.monotonic()`` value by which all fetching ends. ``today``
     fills ``{{today() - N days}}`` tokens (default: the local date). Raises
     :class:`PatientUnavailable` when there is no usable Patient; never raises for other keys.
     """
     started = time.monotonic()
     context = context if isinstance(context, dict) else {}
-    prefetch = prefetch if isinstance(prefetch, dict) else {}
     templates = {PATIENT_KEY: DEFAULT_PATIENT_TEMPLATE, **templates}
+    given = {key: prefetched(value) for key, value in (prefetch or {}).items() if key in templates}
     base = normalise_base(fhir_server)
     fetcher = FhirFetcher(client, base, access_token, deadline, concurrency) if base else None
     tokens = user_tokens(context)
@@ -87,7 +90,7 @@ async def resolve(
 
     jobs: dict[str, Coroutine[Any, Any, Any]] = {}
     outcomes: dict[str, _Outcome] = {}
-    patient = _prefetched_patient(prefetch.get(PATIENT_KEY, MISSING), context)
+    patient = _prefetched_patient(given.get(PATIENT_KEY, MISSING), context)
     if patient is None:
         if fetcher is None:
             raise PatientUnavailable("patient: missing and no FHIR server")
@@ -99,12 +102,11 @@ async def resolve(
     for key in templates:
         if key == PATIENT_KEY:
             continue
-        value = prefetch.get(key, MISSING)
-        if not needs_fetch(value):
-            if value is None:
-                outcomes[key] = _Outcome()
-            else:
-                outcomes[key] = _given(value, fetcher, key, jobs, top_n(templates[key]))
+        value = given.get(key, MISSING)
+        if value is None:
+            outcomes[key] = _Outcome()
+        elif not isinstance(value, Missing) and not needs_fetch(value):
+            outcomes[key] = _given(value, fetcher, key, jobs, top_n(templates[key]))
         elif fetcher is None:
             outcomes[key] = _Outcome(unknown=True, problem="no-fhir-server")
         elif (path := expand(key)) is None:
@@ -149,11 +151,11 @@ async def resolve(
     return data
 
 
-def _prefetched_patient(value: Any, context: Mapping[str, Any]) -> dict | None:
+def _prefetched_patient(value: AnyResource | Missing | None, context: Mapping[str, Any]) -> Patient | None:
     """The usable prefetched Patient, ``None`` if it must be fetched; raise if given as null."""
     if value is None:
         raise PatientUnavailable("patient: null in prefetch")
-    if value is MISSING or needs_fetch(value):
+    if isinstance(value, Missing) or needs_fetch(value):
         return None
     patient = _patient_of(value)
     if patient is not None and not _matches(patient, context):
@@ -162,22 +164,26 @@ def _prefetched_patient(value: Any, context: Mapping[str, Any]) -> dict | None:
     return patient
 
 
-def _patient_of(value: Any) -> dict | None:
-    if resource_type(value) == "Patient":
-        return value
-    if resource_type(value) == "Bundle":
-        patients = [r for r in entries(value) if resource_type(r) == "Patient"]
+def _patient_of(value: AnyResource) -> Patient | None:
+    kind = resource_type(value)
+    if kind == "Patient":
+        return cast(Patient, value)
+    if kind == "Bundle":
+        patients = [r for r in entries(cast(Bundle, value)) if resource_type(r) == "Patient"]
         if len(patients) == 1:
-            return patients[0]
+            return cast(Patient, patients[0])
     return None
 
 
-def _matches(patient: dict, context: Mapping[str, Any]) -> bool:
+def _matches(patient: Patient, context: Mapping[str, Any]) -> bool:
     wanted, got = context.get("patientId"), patient.get("id")
-    return not (isinstance(wanted, str) and isinstance(got, str) and wanted != got)
+    return not (isinstance(wanted, str) and got is not None and wanted != got)
 
 
-def _given(value: dict, fetcher: FhirFetcher | None, key: str, jobs: dict, limit: int | None) -> _Outcome:
+def _given(
+    value: AnyResource, fetcher: FhirFetcher | None, key: str, jobs: dict[str, Coroutine[Any, Any, Any]],
+    limit: int | None,
+) -> _Outcome:
     """The outcome of a usable prefetch value; a paged Bundle becomes a job when it can be.
 
     A "latest N" prefetch (``limit``) is whole once it holds N resources; with fewer and a ``next``
@@ -185,16 +191,17 @@ def _given(value: dict, fetcher: FhirFetcher | None, key: str, jobs: dict, limit
     """
     if resource_type(value) != "Bundle":
         return _Outcome([value])
-    found = entries(value)
-    if next_link(value) is None or (limit is not None and (len(found) >= limit or fetcher is None)):
+    bundle = cast(Bundle, value)
+    found = entries(bundle)
+    if next_link(bundle) is None or (limit is not None and (len(found) >= limit or fetcher is None)):
         return _Outcome(found)  # as sent: a client may send more than N, or not in order
     if fetcher is None:
         return _Outcome(found, unknown=True, problem="next-link-no-server")
-    jobs[key] = _follow(fetcher, value, key, limit)
+    jobs[key] = _follow(fetcher, bundle, key, limit)
     return _Outcome()  # replaced by the job's outcome
 
 
-async def _fetch_patient(fetcher: FhirFetcher, path: str, context: Mapping[str, Any]) -> dict:
+async def _fetch_patient(fetcher: FhirFetcher, path: str, context: Mapping[str, Any]) -> Patient:
     try:
         patient = _patient_of(await fetcher.read(path, PATIENT_KEY))
     except FetchError as error:
@@ -220,7 +227,7 @@ async def _fetch_search(fetcher: FhirFetcher, path: str, key: str, limit: int | 
     return _Outcome(result.resources, not result.complete, result.problem, fetched=True)
 
 
-async def _follow(fetcher: FhirFetcher, bundle: dict, key: str, limit: int | None = None) -> _Outcome:
+async def _follow(fetcher: FhirFetcher, bundle: Bundle, key: str, limit: int | None = None) -> _Outcome:
     try:
         result = await fetcher.follow(bundle, key, limit=limit)
     except Exception as error:
@@ -243,8 +250,8 @@ async def _run(jobs: dict[str, Coroutine[Any, Any, Any]]) -> dict[str, Any]:
 
 async def _read_medications(
     fetcher: FhirFetcher, refs: list[str]
-) -> tuple[dict[str, dict], dict[str, str]]:
-    async def read(ref: str) -> dict | str:
+) -> tuple[dict[str, Medication], dict[str, str]]:
+    async def read(ref: str) -> Medication | str:
         try:
             resource = await fetcher.read(ref, "medication")
         except FetchError as error:
@@ -254,9 +261,9 @@ async def _read_medications(
             return "error"
         if resource_type(resource) != "Medication" or f"Medication/{resource.get('id')}" != ref:
             return "not-a-medication"
-        return resource
+        return cast(Medication, resource)
 
     results = await asyncio.gather(*(read(ref) for ref in refs))
-    found = {ref: r for ref, r in zip(refs, results) if isinstance(r, dict)}
+    found = {ref: r for ref, r in zip(refs, results) if not isinstance(r, str)}
     failed = {ref: r for ref, r in zip(refs, results) if isinstance(r, str)}
     return found, failed

@@ -6,7 +6,8 @@ from datetime import date
 
 import pytest
 
-from cds_service.fhir.bundle import MISSING, entries, needs_fetch, next_link
+from cds_service.fhir.bundle import MISSING, entries, needs_fetch, next_link, prefetched
+from cds_service.fhir.model import read
 from cds_service.fhir.templates import expand_template, is_top_n, user_tokens
 from tests.fhirserver import bundle, outcome
 
@@ -133,14 +134,16 @@ def test_is_top_n(template, top):
     ],
 )
 def test_needs_fetch(value, fetch):
-    assert needs_fetch(value) is fetch
+    assert needs_fetch(prefetched(value)) is fetch  # as resolve() takes a prefetch value
 
 
 def test_entries_and_next_link_tolerate_junk():
     junk = {"resourceType": "Bundle", "entry": [None, {"resource": "x"}, {"resource": {"a": 1}},
                                                {"resource": {"resourceType": "Condition"}}],
             "link": [{"relation": "self", "url": "a"}, {"relation": "next", "url": " b "}]}
-    assert entries(junk) == [{"resourceType": "Condition"}]
-    assert next_link(junk) == "b"
-    assert entries({"resourceType": "Bundle", "entry": "nope"}) == []
-    assert next_link({"resourceType": "Bundle", "link": "nope"}) is None
+    assert entries(read(junk)) == [{"resourceType": "Condition"}]
+    assert next_link(read(junk)) == "b"
+    assert entries(read({"resourceType": "Bundle", "entry": "nope"})) == []
+    assert next_link(read({"resourceType": "Bundle", "link": "nope"})) is None
+    assert next_link(read({"resourceType": "Bundle", "link": [{"relation": "next", "url": 5},
+                                                              {"relation": "next", "url": " "}]})) is None
