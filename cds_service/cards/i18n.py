@@ -218,7 +218,6 @@ def _repeats(kind: str, display: str) -> bool:
     return normalize_text(display) == normalize_text(kind)
 
 
-@lru_cache(maxsize=None)
 def load_messages(language: str) -> dict[str, str]:
     """``messages/<lang>.json`` plus any ``messages/<part>.<lang>.json`` (e.g. another layer's keys)."""
     messages: dict[str, str] = {}
@@ -233,7 +232,9 @@ def load_messages(language: str) -> dict[str, str]:
 def catalogue(language: str) -> Catalogue:
     """The catalogue for a supported language (chosen by :mod:`cds_service.cards.language`); missing
     keys fall back to the default language. Loaded and compiled once per language per process, when
-    the pipeline builds its card parts at start-up: knowledge loaded once, not a per-call memo."""
+    the pipeline builds its card parts at start-up; each call then looks it up here. Measured (issue 11,
+    2026-12-07): building it costs 1.75 ms (reading the JSON 0.45 ms, compiling the rest), against a
+    100-resource patient-view of about 10 ms CPU: well over the 5 % a memo must save to stay."""
     if language not in SUPPORTED_LANGUAGES:
         raise ValueError(f"no message catalogue for {language!r}; choose with cards.language.negotiate_language")
     messages = dict(load_messages(DEFAULT_LANGUAGE))
